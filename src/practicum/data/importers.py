@@ -1,0 +1,259 @@
+"""Turning source files (official or other known layouts) into canonical arrays per split.
+
+One function per data set: it is handed every path the user gave (files or folders) and
+returns the splits it could build. Checksums of official files are checked before parsing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from practicum.data import formats
+from practicum.data.catalog import Dataset
+from practicum.data.errors import ChecksumError, DataError
+from practicum.data.formats import CIFAR10_CLASSES
+from practicum.data.hashing import sha256_file
+
+Progress = Callable[[int, int | None], None]
+
+
+
+@dataclass
+class Imported:
+    """Splits parsed from the given files, with the record of where they came from."""
+
+    splits: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    verified: bool = True
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class SourceChecker:
+    """Checks each source file against the catalog once and records it for the manifest."""
+
+    def __init__(self, dataset: Dataset, verify: bool, imported: Imported) -> None:
+        self.dataset = dataset
+        self.verify = verify
+        self.imported = imported
+
+    def check(self, path: Path, official_name: str | None = None) -> Path:
+        """Verify sha256/size where the catalog knows them; refuse a mismatch unless told not to."""
+        spec = self.dataset.file(official_name or path.name)
+        digest = sha256_file(path)
+        verified = spec is not None and spec.sha256 is not None and spec.accepts(digest)
+        if spec is not None and spec.sha256 is not None and not verified and self.verify:
+            raise ChecksumError(path, spec.sha256, digest)
+        self.imported.verified &= verified
+        self.imported.sources.append(
+            {
+                "file": path.name,
+                "path": str(path.resolve()),
+                "sha256": digest,
+                "bytes": path.stat().st_size,
+                "official": spec is not None,
+                "verified": verified,
+            }
+        )
+        return path
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files given directly, plus the files directly inside any folder given."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.is_file()))
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise DataError(f"{path}: no such file or folder")
+    return out
+
+
+def _by_name(files: list[Path]) -> dict[str, Path]:
+    return {f.name: f for f in files}
+
+
+def import_idx(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    """MNIST-style: four IDX files, gzipped (official) or already unpacked."""
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    files = _by_name(expand(paths))
+    for split, prefix in (("train", "train"), ("test", "t10k")):
+        found = {}
+        for kind in ("images-idx3", "labels-idx1"):
+            official = f"{prefix}-{kind}-ubyte.gz"
+            for candidate in (official, official[:-3], official.replace("-idx", ".idx")[:-3]):
+                if candidate in files:
+                    found[kind] = checker.check(files[candidate], official)
+                    break
+        if len(found) == 2:
+            x = formats.read_idx(found["images-idx3"])
+            y = formats.read_idx(found["labels-idx1"])
+            _check_pair(found["images-idx3"], x, found["labels-idx1"], y)
+            if x.ndim != 3 or x.dtype != np.uint8:
+                raise DataError(
+                    f"{found['images-idx3'].name}: expected uint8 images (N,H,W), got {x.dtype}{x.shape}"
+                )
+            _check_labels(found["labels-idx1"], y, 10)
+            imported.splits[split] = {"x": x, "y": y.astype(np.int64)}
+    return imported
+
+
+def import_cifar10(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    """The official pickled batches, or any class-per-folder image tree or archive."""
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    for path in paths:
+        if path.name == "cifar-10-python.tar.gz" or (path / "data_batch_1").exists():
+            if path.is_file():
+                checker.check(path)
+            splits, classes = formats.read_cifar10_python(path)
+            imported.meta["format"] = "cifar-10-python"
+        else:
+            if path.is_file():
+                checker.check(path)
+            imported.verified = False
+            splits, classes = formats.read_image_folder(path, progress=progress)
+            imported.meta["format"] = "image folder (re-encoded; not the official batches)"
+        remap = _class_remap(path, classes, CIFAR10_CLASSES)
+        for split, arrays in splits.items():
+            if arrays["x"].shape[1:] != (32, 32, 3):
+                raise DataError(
+                    f"{path.name}: {split} images are {arrays['x'].shape[1:]}, expected 32x32x3"
+                )
+            imported.splits[split] = {"x": arrays["x"], "y": remap[arrays["y"]]}
+    imported.meta["classes"] = list(CIFAR10_CLASSES)
+    return imported
+
+
+def import_ecg5000(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    """The official ECG5000.zip, or its ECG5000_TRAIN.txt / ECG5000_TEST.txt files."""
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    raw: dict[str, dict[str, np.ndarray]] = {}
+    for path in expand(paths):
+        if path.suffix == ".zip":
+            raw.update(formats.read_ucr_zip(checker.check(path), "ECG5000"))
+        else:
+            name = path.name.upper()
+            for split in ("TRAIN", "TEST"):
+                if name.startswith(f"ECG5000_{split}"):
+                    raw[split.lower()] = formats.read_ucr(checker.check(path))
+    for split, arrays in raw.items():
+        labels = arrays["y"]
+        if labels.size and (labels.min() < 1 or labels.max() > 5):
+            raise DataError(
+                f"ECG5000 {split}: class labels must be 1..5, found {labels.min()}..{labels.max()}"
+            )
+        if arrays["x"].shape[1] != 140:
+            raise DataError(
+                f"ECG5000 {split}: rows have {arrays['x'].shape[1]} values, expected 140"
+            )
+        imported.splits[split] = {"x": arrays["x"], "y": labels.astype(np.int64) - 1}
+    imported.meta["label_offset"] = "stored 0-based: class k of the UCR files is k-1 here"
+    return imported
+
+
+def import_airline(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    for path in expand(paths):
+        if path.suffix.lower() == ".csv":
+            imported.splits["all"] = formats.read_monthly_csv(
+                checker.check(path, "airline-passengers.csv")
+            )
+    return imported
+
+
+def import_enja(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    files = _by_name(expand(paths))
+    for split in dataset.splits:
+        en, ja = files.get(f"{split}.en"), files.get(f"{split}.ja")
+        if en is not None and ja is not None:
+            pair = formats.read_parallel(checker.check(en), checker.check(ja))
+            imported.splits[split] = {"en": pair[0], "ja": pair[1]}
+    return imported
+
+
+def import_coco(
+    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
+) -> Imported:
+    """Caption annotations (JSON or the official zips); image zips are checked and indexed."""
+    imported = Imported()
+    checker = SourceChecker(dataset, verify, imported)
+    images: dict[str, dict[str, int]] = {}
+    for path in expand(paths):
+        stem = path.name.removesuffix(".zip")
+        if path.suffix == ".zip" and stem in dataset.splits:
+            images[stem] = formats.index_image_zip(checker.check(path))
+        else:
+            for split, arrays in formats.read_coco_captions(checker.check(path)).items():
+                imported.splits[split] = dict(arrays)
+    for split, index in images.items():
+        captions = imported.splits.get(split)
+        if captions is None:
+            raise DataError(
+                f"{split}.zip given without the captions of {split}; import both together"
+            )
+        missing = [n for n in captions["file_name"] if _zip_member(split, str(n)) not in index]
+        if missing:
+            raise DataError(f"{split}.zip lacks {len(missing)} captioned images, e.g. {missing[0]}")
+        imported.meta.setdefault("image_zips", {})[split] = next(
+            s["path"] for s in imported.sources if s["file"] == f"{split}.zip"
+        )
+    return imported
+
+
+def _zip_member(split: str, file_name: str) -> str:
+    return f"{split}/{file_name}"
+
+
+def _check_pair(xpath: Path, x: np.ndarray, ypath: Path, y: np.ndarray) -> None:
+    if len(x) != len(y):
+        raise DataError(f"{xpath.name} has {len(x)} items but {ypath.name} has {len(y)} labels")
+
+
+def _check_labels(path: Path, y: np.ndarray, n_classes: int) -> None:
+    if y.ndim != 1 or (y.size and (int(y.min()) < 0 or int(y.max()) >= n_classes)):
+        raise DataError(f"{path.name}: labels must be a vector of 0..{n_classes - 1}")
+
+
+def _class_remap(path: Path, classes: list[str], official: tuple[str, ...]) -> np.ndarray:
+    """Index map from the source's class order to the official label order."""
+    unknown = [c for c in classes if c not in official]
+    if unknown:
+        raise DataError(
+            f"{path.name}: unknown class folder(s) {unknown}; expected {list(official)}"
+        )
+    return np.array([official.index(c) for c in classes], dtype=np.int64)
+
+
+Importer = Callable[[Dataset, list[Path], bool, Progress | None], Imported]
+
+IMPORTERS: dict[str, Importer] = {
+    "mnist": import_idx,
+    "fashion-mnist": import_idx,
+    "cifar10": import_cifar10,
+    "ecg5000": import_ecg5000,
+    "airline-passengers": import_airline,
+    "small-parallel-enja": import_enja,
+    "coco-captions": import_coco,
+}

@@ -1,0 +1,1 @@
+"""Submission formats and metrics; pure functions shared by homework references and scoring."""

@@ -1,0 +1,89 @@
+"""Helpers every lesson shares: smoke-mode sizing, subsampling, image grids."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from practicum import settings
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def scale(full: int, smoke: int) -> int:
+    """Pick a size: `full` normally, `smoke` under PRACTICUM_SMOKE=1.
+
+    Every data size and epoch count in the lessons goes through here, so a smoke run
+    walks exactly the same code as a real one, only on less data.
+    """
+    return smoke if settings.smoke() else full
+
+
+def subsample(arrays: dict[str, NDArray[Any]], n: int, *, seed: int = 0) -> dict[str, NDArray[Any]]:
+    """The same random `n` rows of every array (all arrays unchanged when `n` covers them)."""
+    lengths = {len(a) for a in arrays.values()}
+    if len(lengths) != 1:
+        raise ValueError(f"subsample: arrays differ in length {sorted(lengths)}")
+    total = lengths.pop()
+    if n >= total:
+        return dict(arrays)
+    rows = np.sort(np.random.default_rng(seed).permutation(total)[:n])
+    return {k: a[rows] for k, a in arrays.items()}
+
+
+def image_grid(
+    images: NDArray[Any],
+    labels: Sequence[int] | NDArray[np.integer[Any]] | None = None,
+    *,
+    class_names: Sequence[str] | None = None,
+    cols: int = 8,
+    title: str | None = None,
+) -> Figure:
+    """Show images (N, H, W) or (N, H*W) for square images, in a grid with their labels."""
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    if n == 0:
+        raise ValueError("image_grid: no images to show")
+    if images.ndim == 2:
+        side = math.isqrt(images.shape[1])
+        images = images.reshape(n, side, side)
+    cols = min(cols, n)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols, 1.5 * rows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(images[i], cmap="gray_r")
+        if labels is not None:
+            label = int(labels[i])
+            ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)  # returned, not shown twice: Jupyter displays the returned figure
+    return fig
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
