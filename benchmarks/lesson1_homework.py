@@ -40,8 +40,12 @@ def machine() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--validate", action="store_true", help="score on a validation split of train")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--validate", action="store_true", help="score on a validation split of train"
+    )
     parser.add_argument("--hidden", type=lambda s: tuple(int(v) for v in s.split(",")))
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--dropout", type=float)
@@ -75,7 +79,9 @@ def main() -> None:
         score, where = accuracy(train["y"][val], pred), "validation (5,000 of train)"
     else:
         if overrides:
-            parser.error("configuration overrides are for --validate; the test run uses the defaults")
+            parser.error(
+                "configuration overrides are for --validate; the test run uses the defaults"
+            )
         with TemporaryDirectory() as tmp:
             result = run_homework(1, Path(tmp) / "submission.csv", seed=args.seed)
         assert result.score is not None

@@ -67,7 +67,9 @@ def test_truncated_file_is_refused_with_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["data", "import", "mnist", str(folder), "--unverified"])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: train-labels-idx1-ubyte.gz:"), result.output
+    assert len(lines) == 1 and lines[0].startswith("error: train-labels-idx1-ubyte.gz:"), (
+        result.output
+    )
 
 
 def test_info_names_files_checksums_and_urls() -> None:

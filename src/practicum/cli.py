@@ -21,9 +21,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-data_app = typer.Typer(help="The data catalog: list, inspect, fetch, import, verify.", no_args_is_help=True)
+data_app = typer.Typer(
+    help="The data catalog: list, inspect, fetch, import, verify.", no_args_is_help=True
+)
 lesson_app = typer.Typer(help="Lessons and their homework references.", no_args_is_help=True)
-notebooks_app = typer.Typer(help="Build the lesson notebooks (full and exercise).", no_args_is_help=True)
+notebooks_app = typer.Typer(
+    help="Build the lesson notebooks (full and exercise).", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 app.add_typer(lesson_app, name="lesson")
 app.add_typer(notebooks_app, name="notebooks")
@@ -85,7 +89,9 @@ def data_list() -> None:
 
 
 @data_app.command("info")
-def data_info(name: Annotated[str, typer.Argument(help="Data set name, e.g. fashion-mnist.")]) -> None:
+def data_info(
+    name: Annotated[str, typer.Argument(help="Data set name, e.g. fashion-mnist.")],
+) -> None:
     """Description, official files (sha256, size, URLs), license and citation."""
     ds = _run(lambda: catalog.get(name))
     console.print(f"[bold]{ds.title}[/bold] ({ds.name})\n{ds.description}\n")
@@ -127,7 +133,9 @@ def data_import(
 ) -> None:
     """Import files you already have (official files, or a class-per-folder image archive)."""
     with _progress(f"importing {name}") as update:
-        splits = _run(lambda: manage.import_files(name, paths, verify=not unverified, progress=update))
+        splits = _run(
+            lambda: manage.import_files(name, paths, verify=not unverified, progress=update)
+        )
     for s in manage.status(name):
         if s.split in splits:
             console.print(f"[green]{s.state}[/green] {name}/{s.split}: {s.items:,} items")
@@ -154,7 +162,8 @@ def lesson_homework(
         "submission.csv"
     ),
     x_test: Annotated[
-        Path | None, typer.Option("--x-test", help="Test inputs (.npy); default: official test split.")
+        Path | None,
+        typer.Option("--x-test", help="Test inputs (.npy); default: official test split."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:

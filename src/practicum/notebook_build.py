@@ -17,7 +17,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from practicum.lessons.common import write_atomic
+from practicum.atomic import write_text_atomic
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -115,6 +115,6 @@ def build_all(src: Path, out: Path) -> list[Path]:
             target = out / variant / relative
             content = nbformat.writes(notebook) + "\n"
             if not target.exists() or target.read_text(encoding="utf-8") != content:
-                write_atomic(target, content)
+                write_text_atomic(target, content)
             written.append(target)
     return written

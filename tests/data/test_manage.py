@@ -44,7 +44,9 @@ def test_images_and_labels_must_agree(tmp_path: Path) -> None:
         data.import_files("mnist", [folder], verify=False)
 
 
-def test_system_copy_is_found_without_being_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_system_copy_is_found_without_being_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     system = tmp_path / "share"
     synthetic.write_mnist_like(system / "fashion-mnist", n_train=40, n_test=10)
     monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", str(system))
@@ -69,7 +71,9 @@ def test_unknown_split_is_named() -> None:
 
 
 def test_cifar_python_archive(tmp_path: Path) -> None:
-    archive = synthetic.write_cifar10_like(tmp_path / "cifar-10-python.tar.gz", n_train=50, n_test=10)
+    archive = synthetic.write_cifar10_like(
+        tmp_path / "cifar-10-python.tar.gz", n_train=50, n_test=10
+    )
     with pytest.raises(ChecksumError):
         data.import_files("cifar10", [archive])
     assert data.import_files("cifar10", [archive], verify=False) == ["test", "train"]
@@ -111,7 +115,11 @@ def test_airline_and_enja(tmp_path: Path) -> None:
     series = data.load("airline-passengers")
     assert series["passengers"].shape == (144,) and str(series["month"][0]) == "1949-01"
     folder = synthetic.write_enja_like(tmp_path / "enja", n_train=12, n_dev=3, n_test=4)
-    assert data.import_files("small-parallel-enja", [folder], verify=False) == ["dev", "test", "train"]
+    assert data.import_files("small-parallel-enja", [folder], verify=False) == [
+        "dev",
+        "test",
+        "train",
+    ]
     dev = data.load("small-parallel-enja", "dev")
     assert dev["en"].shape == dev["ja"].shape == (3,) and dev["en"].dtype.kind == "U"
 
@@ -130,7 +138,10 @@ def test_real_shared_airline_and_enja_verify_against_catalog() -> None:
         pytest.skip("shared data not present")
     data.import_files("airline-passengers", [shared / "airline" / "airline-passengers.csv"])
     assert data.status("airline-passengers")[0].state == "cached"
-    assert data.import_files("small-parallel-enja", [shared / "small_parallel_enja"]) == ["dev", "train"]
+    assert data.import_files("small-parallel-enja", [shared / "small_parallel_enja"]) == [
+        "dev",
+        "train",
+    ]
     train = data.load("small-parallel-enja", "train")
     assert len(train["en"]) == len(train["ja"]) == 50_000
 

@@ -61,14 +61,28 @@ def test_same_seed_same_predictions(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("array", "message"),
     [
-        (np.zeros((4, 32, 32), np.uint8), r"items have shape \(32, 32\), lesson 1 expects \(28, 28\)"),
+        (
+            np.zeros((4, 32, 32), np.uint8),
+            r"items have shape \(32, 32\), lesson 1 expects \(28, 28\)",
+        ),
         (np.zeros((4, 28, 28), np.float64), "dtype float64, expected uint8"),
     ],
 )
-def test_bad_x_test_is_refused_before_training(tmp_path: Path, array: np.ndarray, message: str) -> None:
+def test_bad_x_test_is_refused_before_training(
+    tmp_path: Path, array: np.ndarray, message: str
+) -> None:
     np.save(tmp_path / "x.npy", array)
     result = runner.invoke(
-        app, ["lesson", "homework", "1", "--x-test", str(tmp_path / "x.npy"), "--out", str(tmp_path / "s.csv")]
+        app,
+        [
+            "lesson",
+            "homework",
+            "1",
+            "--x-test",
+            str(tmp_path / "x.npy"),
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
     )
     assert result.exit_code == 1
     assert "error:" in result.output
@@ -81,13 +95,24 @@ def test_bad_x_test_is_refused_before_training(tmp_path: Path, array: np.ndarray
 def test_pickled_x_test_is_never_unpickled(tmp_path: Path) -> None:
     np.save(tmp_path / "x.npy", np.array([object()], dtype=object), allow_pickle=True)
     result = runner.invoke(
-        app, ["lesson", "homework", "1", "--x-test", str(tmp_path / "x.npy"), "--out", str(tmp_path / "s.csv")]
+        app,
+        [
+            "lesson",
+            "homework",
+            "1",
+            "--x-test",
+            str(tmp_path / "x.npy"),
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
     )
     assert result.exit_code == 1 and "not a readable .npy array" in result.output
 
 
 @pytest.mark.slow
-def test_real_fashion_mnist_reaches_the_homework_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_real_fashion_mnist_reaches_the_homework_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("PRACTICUM_SMOKE", raising=False)
     monkeypatch.delenv("PRACTICUM_SYSTEM_DATA", raising=False)
     result = run_homework(1, tmp_path / "s.csv")

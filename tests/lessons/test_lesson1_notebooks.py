@@ -8,6 +8,7 @@ its progress is seeded, and each exercise must fall back to the reference versio
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,10 +41,20 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
     for name in ("mnist", "fashion-mnist"):  # digits stand in for clothes: same format
         import_files(name, sorted(raw.iterdir()), verify=False, home=root / "cache")
     build_all(NOTEBOOKS, root / "build")
+    locked = _locked_message(root)
     _seed_progress(root / "home-exercise")
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda variant: _run_variant(root, variant), ("full", "exercise"))
-        return dict(zip(("full", "exercise"), results, strict=True))
+        return {**dict(zip(("full", "exercise"), results, strict=True)), "locked": locked}
+
+
+def _locked_message(root: Path) -> dict[str, str]:
+    """What a student sees opening Section 2 before passing Section 1's quiz."""
+    notebook = _read(root, "exercise", "section2_implementation")
+    notebook.cells = [cell for cell in notebook.cells if cell.cell_type == "code"][:1]
+    with pytest.raises(CellExecutionError) as raised:
+        _client(notebook, root).execute(env=_env(root, "exercise"))
+    return {"section2_implementation": str(raised.value)}
 
 
 def _seed_progress(home: Path) -> None:
@@ -54,8 +65,8 @@ def _seed_progress(home: Path) -> None:
         quiz.record_pass(1, 3)
 
 
-def _run_variant(root: Path, variant: str) -> dict[str, str]:
-    env = {
+def _env(root: Path, variant: str) -> dict[str, str]:
+    return {
         **os.environ,
         "PRACTICUM_SMOKE": "1",
         "PRACTICUM_DATA": str(root / "cache"),
@@ -67,17 +78,24 @@ def _run_variant(root: Path, variant: str) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
+
+
+def _read(root: Path, variant: str, section: str) -> nbformat.NotebookNode:
+    return nbformat.read(root / "build" / variant / "lesson1" / f"{section}.ipynb", 4)
+
+
+def _client(notebook: nbformat.NotebookNode, root: Path) -> NotebookClient:
+    return NotebookClient(
+        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(root)}}
+    )
+
+
+def _run_variant(root: Path, variant: str) -> dict[str, str]:
     printed = {}
     for section in SECTIONS:
-        notebook = nbformat.read(root / "build" / variant / "lesson1" / f"{section}.ipynb", 4)
-        client = NotebookClient(
-            notebook,
-            kernel_name="python3",
-            timeout=300,
-            resources={"metadata": {"path": str(root)}},
-        )
+        notebook = _read(root, variant, section)
         try:
-            client.execute(env=env)
+            _client(notebook, root).execute(env=_env(root, variant))
         except CellExecutionError as error:
             pytest.fail(f"{variant}/{section} failed:\n{str(error)[-3000:]}")
         nbformat.write(notebook, root / f"{variant}-{section}.ipynb")
@@ -100,7 +118,7 @@ def test_full_variant_passes_its_quizzes_and_its_own_checks(
     full = outputs["full"]
     assert "All 4 right: Section 2 of Lesson 1 is now open." in full["section1_concepts"]
     assert "All 4 right: Section 4 of Lesson 1 is now open." in full["section3_techniques"]
-    for name in ("one_hot", "softmax", "cross_entropy", "MyMLP", "train_step"):
+    for name in ("one_hot", "softmax", "cross_entropy", "MyMLP.backward", "train_step"):
         assert f"✓ {name} is correct" in full["section2_implementation"]
     for name in ("l1_penalty", "l2_penalty"):
         assert f"✓ {name} is correct" in full["section4_implementation"]
@@ -118,3 +136,11 @@ def test_exercise_variant_runs_on_the_reference_versions(
     assert exercise["section2_implementation"].count(f"not implemented yet; {FALLBACK}") == 5
     assert exercise["section4_implementation"].count(f"not implemented yet; {FALLBACK}") == 2
     assert "test accuracy" in exercise["section4_implementation"]
+
+
+def test_a_section_stays_locked_until_its_quiz_is_passed(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    message = re.sub(r"\x1b\[[0-9;]*m", "", outputs["locked"]["section2_implementation"])
+    assert "SectionLocked: Lesson 1, Section 2 is locked" in message
+    assert "lesson1/section1_concepts.ipynb" in message

@@ -22,7 +22,6 @@ from practicum.data.hashing import sha256_file
 Progress = Callable[[int, int | None], None]
 
 
-
 @dataclass
 class Imported:
     """Splits parsed from the given files, with the record of where they came from."""

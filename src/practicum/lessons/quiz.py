@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from practicum import settings
-from practicum.lessons.common import write_atomic
+from practicum.atomic import write_text_atomic
 
 SALT = "practicum-quiz-v1"
 
@@ -176,7 +176,7 @@ def record_pass(lesson: int, section: int) -> None:
     quizzes = progress.setdefault("quizzes", {})
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     quizzes.setdefault(_quiz_id(lesson, section), {"passed_at": stamp})
-    write_atomic(progress_path(), json.dumps(progress, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(progress_path(), json.dumps(progress, indent=2, sort_keys=True) + "\n")
 
 
 def require(lesson: int, section: int, *, quiz_notebook: str | None = None) -> None:

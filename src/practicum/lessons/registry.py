@@ -52,7 +52,9 @@ def get(lesson: int) -> HomeworkReference:
         raise ValueError(f"lesson {lesson} has no homework reference yet (have: {have})") from None
 
 
-def run_homework(lesson: int, out: Path, *, x_test: Path | None = None, seed: int = 0) -> HomeworkResult:
+def run_homework(
+    lesson: int, out: Path, *, x_test: Path | None = None, seed: int = 0
+) -> HomeworkResult:
     """Train the reference on the training split, predict x_test, write the submission."""
     ref = get(lesson)
     y_true = None

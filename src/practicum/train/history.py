@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from practicum.atomic import write_text_atomic
 
 MODES = ("min", "max")
 
@@ -53,11 +54,7 @@ class History:
 
     def save_json(self, path: str | Path) -> None:
         """Write atomically, so a crash mid-write leaves the old file, not half a new one."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(self.to_dict(), indent=1) + "\n")
 
     @classmethod
     def load_json(cls, path: str | Path) -> History:
