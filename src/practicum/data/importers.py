@@ -1,7 +1,8 @@
 """Turning source files (official or other known layouts) into canonical arrays per split.
 
 One function per data set: it is handed every path the user gave (files or folders) and
-returns the splits it could build. Checksums of official files are checked before parsing.
+fills an `Imported` with the splits it could build. Checksums of official files are
+checked before parsing.
 """
 
 from __future__ import annotations
@@ -26,29 +27,23 @@ Progress = Callable[[int, int | None], None]
 class Imported:
     """Splits parsed from the given files, with the record of where they came from."""
 
+    dataset: Dataset
+    verify: bool
+    """Refuse official files whose sha256 differs from the catalog's."""
     splits: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     verified: bool = True
     meta: dict[str, Any] = field(default_factory=dict)
 
-
-class SourceChecker:
-    """Checks each source file against the catalog once and records it for the manifest."""
-
-    def __init__(self, dataset: Dataset, verify: bool, imported: Imported) -> None:
-        self.dataset = dataset
-        self.verify = verify
-        self.imported = imported
-
     def check(self, path: Path, official_name: str | None = None) -> Path:
-        """Verify sha256/size where the catalog knows them; refuse a mismatch unless told not to."""
+        """Verify sha256 where the catalog knows it, and record the file for the manifest."""
         spec = self.dataset.file(official_name or path.name)
         digest = sha256_file(path)
         verified = spec is not None and spec.sha256 is not None and spec.accepts(digest)
         if spec is not None and spec.sha256 is not None and not verified and self.verify:
             raise ChecksumError(path, spec.sha256, digest)
-        self.imported.verified &= verified
-        self.imported.sources.append(
+        self.verified &= verified
+        self.sources.append(
             {
                 "file": path.name,
                 "path": str(path.resolve()),
@@ -78,12 +73,8 @@ def _by_name(files: list[Path]) -> dict[str, Path]:
     return {f.name: f for f in files}
 
 
-def import_idx(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
+def import_idx(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     """MNIST-style: four IDX files, gzipped (official) or already unpacked."""
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
     files = _by_name(expand(paths))
     for split, prefix in (("train", "train"), ("test", "t10k")):
         found = {}
@@ -91,7 +82,7 @@ def import_idx(
             official = f"{prefix}-{kind}-ubyte.gz"
             for candidate in (official, official[:-3], official.replace("-idx", ".idx")[:-3]):
                 if candidate in files:
-                    found[kind] = checker.check(files[candidate], official)
+                    found[kind] = imported.check(files[candidate], official)
                     break
         if len(found) == 2:
             x = formats.read_idx(found["images-idx3"])
@@ -103,24 +94,19 @@ def import_idx(
                 )
             _check_labels(found["labels-idx1"], y, 10)
             imported.splits[split] = {"x": x, "y": y.astype(np.int64)}
-    return imported
 
 
-def import_cifar10(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
+def import_cifar10(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     """The official pickled batches, or any class-per-folder image tree or archive."""
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
     for path in paths:
         if path.name == "cifar-10-python.tar.gz" or (path / "data_batch_1").exists():
             if path.is_file():
-                checker.check(path)
+                imported.check(path)
             splits, classes = formats.read_cifar10_python(path)
             imported.meta["format"] = "cifar-10-python"
         else:
             if path.is_file():
-                checker.check(path)
+                imported.check(path)
             imported.verified = False
             splits, classes = formats.read_image_folder(path, progress=progress)
             imported.meta["format"] = "image folder (re-encoded; not the official batches)"
@@ -132,24 +118,19 @@ def import_cifar10(
                 )
             imported.splits[split] = {"x": arrays["x"], "y": remap[arrays["y"]]}
     imported.meta["classes"] = list(CIFAR10_CLASSES)
-    return imported
 
 
-def import_ecg5000(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
+def import_ecg5000(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     """The official ECG5000.zip, or its ECG5000_TRAIN.txt / ECG5000_TEST.txt files."""
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
     raw: dict[str, dict[str, np.ndarray]] = {}
     for path in expand(paths):
         if path.suffix == ".zip":
-            raw.update(formats.read_ucr_zip(checker.check(path), "ECG5000"))
+            raw.update(formats.read_ucr_zip(imported.check(path), "ECG5000"))
         else:
             name = path.name.upper()
             for split in ("TRAIN", "TEST"):
                 if name.startswith(f"ECG5000_{split}"):
-                    raw[split.lower()] = formats.read_ucr(checker.check(path))
+                    raw[split.lower()] = formats.read_ucr(imported.check(path))
     for split, arrays in raw.items():
         labels = arrays["y"]
         if labels.size and (labels.min() < 1 or labels.max() > 5):
@@ -162,49 +143,34 @@ def import_ecg5000(
             )
         imported.splits[split] = {"x": arrays["x"], "y": labels.astype(np.int64) - 1}
     imported.meta["label_offset"] = "stored 0-based: class k of the UCR files is k-1 here"
-    return imported
 
 
-def import_airline(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
+def import_airline(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     for path in expand(paths):
         if path.suffix.lower() == ".csv":
             imported.splits["all"] = formats.read_monthly_csv(
-                checker.check(path, "airline-passengers.csv")
+                imported.check(path, "airline-passengers.csv")
             )
-    return imported
 
 
-def import_enja(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
+def import_enja(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     files = _by_name(expand(paths))
-    for split in dataset.splits:
+    for split in imported.dataset.splits:
         en, ja = files.get(f"{split}.en"), files.get(f"{split}.ja")
         if en is not None and ja is not None:
-            pair = formats.read_parallel(checker.check(en), checker.check(ja))
+            pair = formats.read_parallel(imported.check(en), imported.check(ja))
             imported.splits[split] = {"en": pair[0], "ja": pair[1]}
-    return imported
 
 
-def import_coco(
-    dataset: Dataset, paths: list[Path], verify: bool, progress: Progress | None
-) -> Imported:
+def import_coco(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
     """Caption annotations (JSON or the official zips); image zips are checked and indexed."""
-    imported = Imported()
-    checker = SourceChecker(dataset, verify, imported)
     images: dict[str, dict[str, int]] = {}
     for path in expand(paths):
         stem = path.name.removesuffix(".zip")
-        if path.suffix == ".zip" and stem in dataset.splits:
-            images[stem] = formats.index_image_zip(checker.check(path))
+        if path.suffix == ".zip" and stem in imported.dataset.splits:
+            images[stem] = formats.index_image_zip(imported.check(path))
         else:
-            for split, arrays in formats.read_coco_captions(checker.check(path)).items():
+            for split, arrays in formats.read_coco_captions(imported.check(path)).items():
                 imported.splits[split] = dict(arrays)
     for split, index in images.items():
         captions = imported.splits.get(split)
@@ -218,7 +184,6 @@ def import_coco(
         imported.meta.setdefault("image_zips", {})[split] = next(
             s["path"] for s in imported.sources if s["file"] == f"{split}.zip"
         )
-    return imported
 
 
 def _zip_member(split: str, file_name: str) -> str:
@@ -245,7 +210,7 @@ def _class_remap(path: Path, classes: list[str], official: tuple[str, ...]) -> n
     return np.array([official.index(c) for c in classes], dtype=np.int64)
 
 
-Importer = Callable[[Dataset, list[Path], bool, Progress | None], Imported]
+Importer = Callable[[Imported, list[Path], Progress | None], None]
 
 IMPORTERS: dict[str, Importer] = {
     "mnist": import_idx,

@@ -18,7 +18,7 @@ from practicum import settings
 from practicum.data import cache
 from practicum.data.catalog import CATALOG, Dataset, get
 from practicum.data.errors import DataError, NotCachedError
-from practicum.data.importers import IMPORTERS, Progress
+from practicum.data.importers import IMPORTERS, Imported, Progress
 
 
 def import_files(
@@ -36,7 +36,8 @@ def import_files(
     """
     dataset = get(name)
     home = home or settings.data_home()
-    imported = IMPORTERS[name](dataset, [Path(p) for p in paths], verify, progress)
+    imported = Imported(dataset, verify)
+    IMPORTERS[name](imported, [Path(p) for p in paths], progress)
     if not imported.splits:
         expected = ", ".join(f.name for f in dataset.files)
         raise DataError(

@@ -336,8 +336,8 @@ class HomeworkConfig:
     set (benchmarks/lesson1_homework.py --validate), never on the test set."""
 
     hidden: tuple[int, ...] = (1024, 512)
-    dropout: float = 0.3
-    epochs: int = 20
+    dropout: float = 0.25
+    epochs: int = 30
     batch_size: int = 256
     lr: float = 2e-3
     weight_decay: float = 5e-4

@@ -53,12 +53,14 @@ def _panel(ax: Axes, key: str, runs: Mapping[str, History]) -> None:
     colours = matplotlib.color_sequences["tab10"]
     has_val = any(f"val_{key}" in history for history in runs.values())
     plotted: list[float] = []
+    epochs = 0
     for i, (name, history) in enumerate(runs.items()):
         for prefix, style, part in (("", "-", "train"), ("val_", "--", "val")):
             if prefix + key not in history:
                 continue
             values = history[prefix + key]
             plotted += values
+            epochs = max(epochs, len(values))
             label = f"{name} {part}".strip() if has_val else name
             marker = "." if len(values) <= 30 else None
             ax.plot(
@@ -73,6 +75,10 @@ def _panel(ax: Axes, key: str, runs: Mapping[str, History]) -> None:
     ax.set_xlabel("epoch")
     ax.grid(alpha=0.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if epochs:
+        ax.set_xlim(0.5, epochs + 0.5)  # whole epochs, even for a one-epoch smoke run
+        if epochs <= 10:
+            ax.set_xticks(range(1, epochs + 1))
     if key == "lr" and plotted and min(plotted) > 0:
         ax.set_yscale("log")  # schedules decay by factors
     if not ax.lines:
