@@ -4,7 +4,8 @@
     python benchmarks/lesson1_homework.py --validate     # 5,000-image validation split carved from train
     python benchmarks/lesson1_homework.py --validate --hidden 2048,1024 --epochs 30 --no-flip
 
-Tuning uses --validate only; the test set is looked at once per configuration kept.
+Tuning uses --validate only; the test set is looked at once per configuration kept
+(overrides without --validate score that configuration on the test set).
 Prints one Markdown row for BENCHMARKS.md, naming the machine.
 """
 

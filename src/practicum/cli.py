@@ -96,16 +96,13 @@ def data_info(
     ds = _run(lambda: catalog.get(name))
     console.print(f"[bold]{ds.title}[/bold] ({ds.name})\n{ds.description}\n")
     console.print(f"homepage: {ds.homepage}\nlicense:  {ds.license}\ncitation: {ds.citation}\n")
-    table = Table("file", "splits", "bytes", "sha256", "urls")
+    console.print("[bold]official files[/bold] (full URLs, to fetch by hand if need be):")
     for f in ds.files:
-        table.add_row(
-            f.name,
-            ", ".join(f.splits) or "all",
-            f"{f.size:,}" if f.size else "?",
-            f.sha256 or "(unknown: checked by format)",
-            "\n".join(f.urls),
-        )
-    console.print(table)
+        size = f"{f.size:,} bytes" if f.size else "size unknown"
+        console.print(f"  [bold]{f.name}[/bold]  ({', '.join(f.splits) or 'all splits'}; {size})")
+        console.print(f"    sha256 {f.sha256 or '(unknown: checked by format only)'}")
+        for url in f.urls:
+            console.print(f"    {url}", soft_wrap=True, highlight=False)
     for fmt in ds.other_formats:
         console.print(f"also imports: {fmt}")
     for s in manage.status(name):
