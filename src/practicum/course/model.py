@@ -1,0 +1,165 @@
+"""The course as plain frozen data: what staff wrote in course.toml, checked and typed.
+
+Nothing here reads a clock, a file or a database, so the web service, the CLI and the
+tests all reason about the same values (see `rules` for the decisions made over them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Literal, get_args
+from zoneinfo import ZoneInfo
+
+Metric = Literal["accuracy", "macro_f1", "rmse", "mae", "bleu"]
+SubmissionKind = Literal["labels", "regression", "tokens", "images"]
+LateMode = Literal["refuse", "accept_unranked", "penalty"]
+
+METRICS: tuple[Metric, ...] = get_args(Metric)
+SUBMISSION_KINDS: tuple[SubmissionKind, ...] = get_args(SubmissionKind)
+LATE_MODES: tuple[LateMode, ...] = get_args(LateMode)
+
+HIGHER_IS_BETTER: dict[Metric, bool] = {
+    "accuracy": True,
+    "macro_f1": True,
+    "bleu": True,
+    "rmse": False,
+    "mae": False,
+}
+
+SUBMISSIONS_FOR_METRIC: dict[Metric, tuple[SubmissionKind, ...]] = {
+    "accuracy": ("labels",),
+    "macro_f1": ("labels",),
+    "rmse": ("regression", "images"),
+    "mae": ("regression", "images"),
+    "bleu": ("tokens",),
+}
+"""A metric is only meaningful over some kinds of predictions (accuracy over labels...)."""
+
+METRIC_RANGE: dict[Metric, tuple[float, float]] = {
+    "accuracy": (0.0, 1.0),
+    "macro_f1": (0.0, 1.0),
+    "bleu": (0.0, 100.0),
+    "rmse": (0.0, float("inf")),
+    "mae": (0.0, float("inf")),
+}
+"""Values a score can take; bleu on sacrebleu's 0-100 scale. Catches a target of 90 for 0.90."""
+
+
+def higher_is_better(metric: Metric) -> bool:
+    return HIGHER_IS_BETTER[metric]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    title: str
+    opens: datetime
+    closes: datetime | None
+    credits: float
+    """Compute credits every student receives when the lesson opens."""
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """What happens to a submission after the deadline.
+
+    refuse: not accepted. accept_unranked: scored and shown to the student only, neither
+    ranked nor counted for completion. penalty: ranked with the score multiplied (higher is
+    better) or divided (lower is better) by (1 - penalty_per_day) ** days_late.
+    No submission at all is accepted after `until`.
+    """
+
+    mode: LateMode = "refuse"
+    until: datetime | None = None
+    penalty_per_day: float = 0.0
+
+
+@dataclass(frozen=True)
+class RefreshPolicy:
+    """When the public leaderboard catches up: at once, or once a day at a local time.
+
+    A daily refresh keeps students from probing the public split submission by submission.
+    """
+
+    daily_at: time | None = None
+    """None: instant."""
+
+    @property
+    def instant(self) -> bool:
+        return self.daily_at is None
+
+    @classmethod
+    def parse(cls, text: str) -> RefreshPolicy:
+        """Read "instant" or "daily HH:MM" (24-hour local time), the way course.toml says it."""
+        if text == "instant":
+            return cls()
+        match = re.fullmatch(r"daily ([01]\d|2[0-3]):([0-5]\d)", text)
+        if match is None:
+            raise ValueError(f"{text!r} is not 'instant' or 'daily HH:MM' (e.g. 'daily 09:00')")
+        return cls(time(int(match[1]), int(match[2])))
+
+    def __str__(self) -> str:
+        return "instant" if self.daily_at is None else f"daily {self.daily_at:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Homework:
+    id: str
+    lesson: int
+    title: str
+    dataset: str
+    """A data catalog name, e.g. "fashion-mnist"."""
+    task: str
+    """Markdown shown to students."""
+    metric: Metric
+    target: float | None
+    """Score to reach for completion; None: the homework is practice only."""
+    submission: SubmissionKind
+    n_classes: int | None
+    public_fraction: float
+    daily_limit: int
+    opens: datetime
+    deadline: datetime
+    final_picks: int
+    """Submissions a student picks for the private board; 0: their best one counts."""
+    late_policy: LatePolicy
+    leaderboard_refresh: RefreshPolicy
+
+    @property
+    def higher_is_better(self) -> bool:
+        return higher_is_better(self.metric)
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    gpu_rate_per_hour: float = 2.0
+    cpu_rate_per_hour: float = 0.0
+    warn_below: float = 4.0
+    """Balance under which a student is warned that their server will soon be stopped."""
+
+
+@dataclass(frozen=True)
+class CompletionRules:
+    required_homework: tuple[str, ...]
+    """Homework whose target must be reached (on time or within a penalty policy)."""
+    report_required: bool
+
+
+@dataclass(frozen=True)
+class Course:
+    id: str
+    title: str
+    timezone: ZoneInfo
+    lessons: tuple[Lesson, ...]
+    """Sorted by lesson number."""
+    homework: dict[str, Homework]
+    credits: CreditPolicy
+    completion: CompletionRules
+
+    def lesson(self, number: int) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.number == number:
+                return lesson
+        raise KeyError(f"lesson {number} does not exist in course {self.id}")

@@ -1,0 +1,175 @@
+"""The service's tables as typed SQLAlchemy 2 models.
+
+The Alembic migrations under `migrations/versions` must create exactly this schema;
+a test compares the two, so a change here needs a new migration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Literal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    false,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Role = Literal["student", "staff"]
+ROLES: tuple[Role, ...] = ("student", "staff")
+SubmissionStatus = Literal["scored", "late_unranked"]
+SUBMISSION_STATUSES: tuple[SubmissionStatus, ...] = ("scored", "late_unranked")
+
+# Named constraints let later migrations drop or alter them, also on SQLite (batch mode).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_aware(value: datetime, what: str = "datetime") -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} {value.isoformat()} is naive; pass a timezone-aware datetime")
+    return value
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend.
+
+    SQLite keeps no zone, so values are normalised to UTC on the way in (which also keeps
+    its text comparisons in time order) and marked UTC on the way out. Naive datetimes
+    are refused: guessing their zone is how daily limits drift by hours.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return check_aware(value).astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(39), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # None for users who only ever log in through the hub (GitHub).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    admitted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"User(id={self.id!r}, name={self.name!r}, role={self.role!r})"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    # sha256 of the token: a leaked database does not leak usable tokens.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Homework(Base):
+    __tablename__ = "homework"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    published_at: Mapped[datetime]
+    metric: Mapped[str] = mapped_column(String(32))
+    # Which way "best" points, for gradebook and leaderboard (accuracy up, RMSE down).
+    higher_is_better: Mapped[bool] = mapped_column(Boolean)
+    submission_kind: Mapped[str] = mapped_column(String(32))
+    n_items: Mapped[int] = mapped_column(Integer)
+    split_seed: Mapped[int] = mapped_column(BigInteger)
+    split_digest: Mapped[str] = mapped_column(String(64))
+    public_count: Mapped[int] = mapped_column(Integer)
+    private_path: Mapped[str] = mapped_column(Text)
+    public_dir: Mapped[str] = mapped_column(Text)
+
+
+class StoredFile(Base):
+    __tablename__ = "stored_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", SUBMISSION_STATUSES), name="status"),
+        Index("ix_submissions_homework_user_created", "homework_id", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    homework_id: Mapped[str] = mapped_column(ForeignKey("homework.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("stored_files.sha256"))
+    filename: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    public_score: Mapped[float] = mapped_column(Float)
+    private_score: Mapped[float] = mapped_column(Float)
+    full_score: Mapped[float] = mapped_column(Float)
+    late_note: Mapped[str | None] = mapped_column(Text)
+    picked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    user: Mapped[User] = relationship()
+    homework: Mapped[Homework] = relationship()
+
+    def __repr__(self) -> str:
+        return (
+            f"Submission(id={self.id!r}, homework={self.homework_id!r}, "
+            f"user_id={self.user_id!r}, public={self.public_score!r})"
+        )

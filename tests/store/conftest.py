@@ -1,0 +1,81 @@
+"""A migrated SQLite database and a file store in a temp folder, plus users and homework."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from store_helpers import DAY_END, DAY_START, NOON, publish
+
+from practicum.store import (
+    FileStore,
+    Submission,
+    User,
+    create_user,
+    make_engine,
+    record_submission,
+    session_scope,
+    upgrade,
+)
+
+Submit = Callable[..., Submission]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'state' / 'practicum.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path / "files")
+
+
+@pytest.fixture
+def users(engine: Engine, tmp_path: Path) -> dict[str, int]:
+    """Students ann and bob, staff tara; homework hw1 (accuracy, up) and hw2 (rmse, down)."""
+    with session_scope(engine) as session:
+        publish(session, "hw1", tmp_path)
+        publish(session, "hw2", tmp_path, higher_is_better=False)
+        made = [
+            create_user(session, name, role)
+            for name, role in [("ann", "student"), ("bob", "student"), ("tara", "staff")]
+        ]
+        return {u.name: u.id for u in made}
+
+
+@pytest.fixture
+def submit(store: FileStore) -> Submit:
+    """record_submission with defaults for everything a test does not care about."""
+
+    def call(session: Session, user: User, **kw: object) -> Submission:
+        score = kw.pop("score", 0.5)
+        args: dict[str, object] = {
+            "homework_id": "hw1",
+            "content": b"id,label\n0,1\n",
+            "filename": "submission.csv",
+            "created_at": NOON,
+            "public_score": score,
+            "private_score": score,
+            "full_score": score,
+            "status": "scored",
+            "daily_limit": None,
+            "day_start": DAY_START,
+            "day_end": DAY_END,
+        }
+        args.update(kw)
+        return record_submission(session, store, user=user, **args)  # type: ignore[arg-type]
+
+    return call

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from practicum.store import make_engine, upgrade
+from practicum.store.db import alembic_config
+from practicum.store.models import Base
+
+TABLES = {"users", "api_tokens", "homework", "stored_files", "submissions"}
+
+
+def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'practicum.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
+    finally:
+        engine.dispose()
+    upgrade(url)  # again: nothing to do, nothing lost
+    with sqlite3.connect(tmp_path / "deep" / "er" / "practicum.db") as raw:
+        assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+
+
+def test_migrated_database_matches_the_models_exactly(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_comparison_notices_a_schema_that_drifted(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_submissions_homework_user_created")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert [d[0] for d in diff] == ["add_index"]
+
+
+def test_downgrade_to_base_removes_every_table(engine: Engine) -> None:
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "base")
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
