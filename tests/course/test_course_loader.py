@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import BASE, Edit
+from course_helpers import BASE, Edit
 
 from practicum.course import CourseError, load_course, parse_course
 from practicum.course.model import LatePolicy, RefreshPolicy

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from store_helpers import DAY_END, DAY_START, NOON, publish
+from store_helpers import DAY_END, DAY_START, NOON, Submit, publish
 
 from practicum.store import (
     FileStore,
@@ -20,8 +20,6 @@ from practicum.store import (
     session_scope,
     upgrade,
 )
-
-Submit = Callable[..., Submission]
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from practicum.store import record_homework
+from practicum.store import Submission, record_homework
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 DAY_START = datetime(2026, 12, 1, tzinfo=UTC)
@@ -31,3 +32,7 @@ def publish(
         private_path=tmp / "private" / homework_id,
         public_dir=tmp / "public" / homework_id,
     )
+
+
+Submit = Callable[..., Submission]
+"""The `submit` fixture: records a submission with sensible defaults."""

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Submit
 from sqlalchemy import Engine, select, text
-from store_helpers import NOON, publish
+from store_helpers import NOON, Submit, publish
 
 from practicum.store import (
     FileStore,

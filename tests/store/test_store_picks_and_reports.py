@@ -3,9 +3,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import Submit
 from sqlalchemy import Engine
-from store_helpers import NOON
+from store_helpers import NOON, Submit
 
 from practicum.store import (
     PickError,

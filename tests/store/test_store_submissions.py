@@ -7,11 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Submit
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from store_helpers import DAY_END, DAY_START, NOON
+from store_helpers import DAY_END, DAY_START, NOON, Submit
 
 from practicum.store import (
     DailyLimitReached,

@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import torch
 from torch import nn
-
-from practicum.train import Callback, Trainer
+from train_helpers import Scripted, Snapshots
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -35,26 +34,6 @@ def make_model() -> Callable[[], nn.Module]:
         return nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
 
     return build
-
-
-class Scripted(Callback):
-    """Overwrites ``logs[key]`` with a fixed sequence, so stop/save decisions are known."""
-
-    def __init__(self, key: str, values: list[float]) -> None:
-        self.key, self.values = key, values
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        logs[self.key] = self.values[epoch]
-
-
-class Snapshots(Callback):
-    """Copies of the weights after every epoch, to compare restored weights against."""
-
-    def __init__(self) -> None:
-        self.states: list[dict[str, torch.Tensor]] = []
-
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, float]) -> None:
-        self.states.append({k: v.clone() for k, v in trainer.model.state_dict().items()})
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import Scripted, Snapshots
 from torch import nn
+from train_helpers import Scripted, Snapshots
 
 from practicum.train import Callback, Checkpoint, EarlyStopping, fit, load_checkpoint, make_loader
 
