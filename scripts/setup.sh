@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
-APT_PACKAGES=(dataset-fashion-mnist)
+# dataset-fashion-mnist: real Fashion-MNIST; chromium: the browser the web tests drive (Playwright)
+APT_PACKAGES=(dataset-fashion-mnist chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,7 +1,8 @@
 """Practicum: a self-hosted, hands-on deep learning course."""
 
+from practicum.client import submit
 from practicum.data import load
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load"]
+__all__ = ["__version__", "load", "submit"]

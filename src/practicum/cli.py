@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from practicum import __version__, settings
+from practicum.cli_service import db_app, homework_app, tokens_app, users_app
 from practicum.data import catalog, manage
 from practicum.data.errors import DataError
 
@@ -31,6 +32,10 @@ notebooks_app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(lesson_app, name="lesson")
 app.add_typer(notebooks_app, name="notebooks")
+app.add_typer(homework_app, name="homework")
+app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(db_app, name="db")
 
 console = Console()
 err = Console(stderr=True)
@@ -200,6 +205,36 @@ def notebooks_build(
 
     written = _run(lambda: build_all(src, out))
     console.print(f"built {len(written)} notebooks under {out}")
+
+
+@app.command("serve")
+def serve(
+    standalone: Annotated[
+        bool,
+        typer.Option(
+            "--standalone/--hub",
+            help="Local accounts (development, tests); --hub: behind JupyterHub (not yet).",
+        ),
+    ] = True,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Run the course service: homework pages, submissions, leaderboards, staff pages."""
+    import uvicorn
+
+    from practicum.service.config import load_config
+    from practicum.store import upgrade
+    from practicum.web.app import create_app
+
+    if not standalone:
+        err.print(
+            "[red]error:[/red] hub mode arrives with the JupyterHub integration; use --standalone"
+        )
+        raise typer.Exit(1)
+    config = load_config()
+    upgrade(config.database_url)
+    console.print(f"course service on http://{host}:{port}/  (state: {config.state})")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":

@@ -98,7 +98,7 @@ def parse_submission(
 ) -> Parsed:
     """Check an upload against the homework and return it in id order, or raise SubmissionError."""
     if len(raw) > spec.max_bytes:  # before anything else looks at the bytes
-        raise SubmissionError(_too_big(len(raw), spec.max_bytes))
+        raise SubmissionError(too_big_message(len(raw), spec.max_bytes))
     is_npy = raw.startswith(NPY_MAGIC) or filename.lower().endswith(".npy")
     if is_npy and spec.kind != "images":
         raise SubmissionError(f"found a .npy file; this homework takes {_expected_format(spec)}")
@@ -122,7 +122,7 @@ def _expected_format(spec: SubmissionSpec) -> str:
     return f"a CSV with header 'id,{column}'"
 
 
-def _too_big(size: int, limit: int) -> str:
+def too_big_message(size: int, limit: int) -> str:
     def mb(n: int) -> str:
         return f"{n / 2**20:.1f}".removesuffix(".0") + " MB"
 

@@ -1,0 +1,448 @@
+"""Publishing a homework: public files for students, hidden answers for the scorer, one row.
+
+`shared_dir/<hw>/` gets x_train, y_train, x_test and a README (read-only for everyone);
+`private_dir/<hw>/` gets y_test and the public/private split (owner only); the database gets
+the homework's scoring fields. Both folders are built beside their targets and renamed into
+place inside the database transaction, so a publish that fails at any step leaves the
+previous state as it was, files and row alike.
+
+Once drawn, a split stays: republishing reuses it, and a new draw (`force=True`) is refused
+as soon as anyone has submitted, because their scores were computed on the old one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+
+from practicum import data
+from practicum.course import Course, Homework
+from practicum.grading.split import make_split, new_seed, split_digest
+from practicum.grading.submission import SubmissionSpec, parse_predictions, to_file_bytes
+from practicum.service.answers import (
+    PRIVATE_DIR_MODE,
+    Answer,
+    AnswerCorrupt,
+    NotPublished,
+    read_answer,
+    spec_for,
+    write_answer,
+)
+from practicum.service.config import ServiceConfig
+from practicum.store import Homework as HomeworkRow
+from practicum.store import StoreError, Submission, record_homework, session_scope
+
+PUBLIC_FILE_MODE = 0o444
+PUBLIC_DIR_MODE = 0o755
+README = "README.md"
+_STAGING, _OLD = "staging", "old"
+
+
+class PublishError(Exception):
+    """A homework that cannot be published as asked; the message says what to do."""
+
+
+@dataclass(frozen=True, eq=False)
+class HomeworkArrays:
+    """What a homework is made of, whatever its kind."""
+
+    public: dict[str, np.ndarray]
+    """File stem -> array students get (x_train, y_train, x_test)."""
+    y_test: np.ndarray
+    """The hidden answers, one per test item, in x_test order."""
+    example: np.ndarray | Sequence[str]
+    """Made-up predictions in the submission's shape, for the README's format example."""
+
+
+Layout = Callable[[Homework], HomeworkArrays]
+
+
+def _labeled_pairs(homework: Homework) -> HomeworkArrays:
+    """Classification on a data set with labeled train and test splits (keys x, y)."""
+    dataset = data.get(homework.dataset)
+    if "train" not in dataset.splits or "test" not in dataset.splits:
+        raise PublishError(
+            f"homework {homework.id}: data set {dataset.name} has no labeled train/test splits "
+            f"here (splits: {', '.join(dataset.splits)}), so there are no hidden labels to score"
+        )
+    train, test = data.load(dataset.name, "train"), data.load(dataset.name, "test")
+    for split, arrays in (("train", train), ("test", test)):
+        if not {"x", "y"} <= arrays.keys():
+            raise PublishError(
+                f"homework {homework.id}: {dataset.name}/{split} holds {', '.join(arrays)}, "
+                "not the labeled pairs x, y"
+            )
+    n_classes = homework.n_classes or 0
+    for split, y in (("train", train["y"]), ("test", test["y"])):
+        if y.size and not 0 <= int(y.min()) <= int(y.max()) < n_classes:
+            raise PublishError(
+                f"homework {homework.id}: {dataset.name}/{split} labels span "
+                f"{int(y.min())}..{int(y.max())}, but the course says n_classes = {n_classes}"
+            )
+    n = len(test["y"])
+    return HomeworkArrays(
+        public={"x_train": train["x"], "y_train": train["y"], "x_test": test["x"]},
+        y_test=test["y"],
+        example=np.arange(n) % n_classes,
+    )
+
+
+LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs}
+"""How each submission kind's homework is cut from its data set. A lesson with another kind
+(tokens for translation, regression for time series) registers its own layout here."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    homework_id: str
+    public_dir: Path
+    private_dir: Path
+    shapes: dict[str, tuple[int, ...]]
+    """Shape of each public array, by file stem."""
+    n_items: int
+    public_count: int
+    split_digest: str
+    kept_split: bool
+    """True when the split published before was kept (a republish)."""
+
+
+def publish(
+    config: ServiceConfig, engine: Engine, homework_id: str, *, now: datetime, force: bool = False
+) -> PublishResult:
+    """Publish (or republish) one homework of the course; see the module docstring."""
+    if now.tzinfo is None:
+        raise ValueError(f"now={now.isoformat()} is naive; pass a timezone-aware datetime")
+    course = config.course()
+    homework = _course_homework(course, homework_id)
+    shared, private = _check_dirs(config)
+    layout = LAYOUTS.get(homework.submission)
+    if layout is None:
+        raise PublishError(
+            f"homework {homework_id}: publishing {homework.submission!r} homework is not "
+            f"supported yet (supported: {', '.join(LAYOUTS)})"
+        )
+    arrays = layout(homework)
+    with _lock(private / ".publish.lock"):
+        _remove_leftovers(homework_id, shared, private)
+        seed, mask, kept = _split_for(engine, private / homework_id, homework, arrays, force)
+        spec = spec_for(homework, arrays.y_test)
+        staged_private = _stage(private, homework_id, PRIVATE_DIR_MODE)
+        staged_public = _stage(shared, homework_id, PUBLIC_DIR_MODE)
+        try:
+            record = write_answer(
+                staged_private,
+                arrays.y_test,
+                mask,
+                seed=seed,
+                public_fraction=homework.public_fraction,
+                published_at=now,
+            )
+            _write_public(staged_public, course, homework, arrays, spec)
+            _commit(engine, homework, spec, mask, record.seed, now, staged_private, staged_public)
+        finally:
+            for folder in (staged_private, staged_public):
+                shutil.rmtree(folder, ignore_errors=True)
+    return PublishResult(
+        homework_id=homework_id,
+        public_dir=shared / homework_id,
+        private_dir=private / homework_id,
+        shapes={name: tuple(a.shape) for name, a in arrays.public.items()},
+        n_items=len(arrays.y_test),
+        public_count=int(mask.sum()),
+        split_digest=record.digest,
+        kept_split=kept,
+    )
+
+
+def _course_homework(course: Course, homework_id: str) -> Homework:
+    try:
+        return course.homework[homework_id]
+    except KeyError:
+        have = ", ".join(sorted(course.homework)) or "none"
+        raise PublishError(
+            f"course {course.id} has no homework {homework_id!r} (it has: {have})"
+        ) from None
+
+
+def _check_dirs(config: ServiceConfig) -> tuple[Path, Path]:
+    """Hidden labels inside the students' folder would be readable by all of them."""
+    shared, private = config.shared_dir.resolve(), config.private_dir.resolve()
+    if shared == private or shared in private.parents or private in shared.parents:
+        raise PublishError(
+            f"private folder {private} and shared folder {shared} overlap; hidden labels "
+            "must live outside what students read (set PRACTICUM_PRIVATE_DIR elsewhere)"
+        )
+    shared.mkdir(parents=True, exist_ok=True, mode=PUBLIC_DIR_MODE)
+    private.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    return shared, private
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    """One publish at a time: two would race on the folder swap."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PublishError(f"another publish is running (lock {path})") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_leftovers(homework_id: str, *parents: Path) -> None:
+    """Folders a killed publish left behind (under the lock, none is in use)."""
+    for parent in parents:
+        for kind in (_STAGING, _OLD):
+            for folder in parent.glob(f".{homework_id}.{kind}-*"):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _split_for(
+    engine: Engine, folder: Path, homework: Homework, arrays: HomeworkArrays, force: bool
+) -> tuple[int, np.ndarray, bool]:
+    """(seed, mask, kept): the published split if there is one, else a fresh draw."""
+    n = len(arrays.y_test)
+    redo = "publish it again with --force to draw a new split (only before any submission)"
+    with session_scope(engine, read_only=True) as session:
+        row = session.get(HomeworkRow, homework.id)
+        recorded = (row.split_seed, row.split_digest, row.n_items) if row else None
+        count = session.scalar(
+            select(func.count())
+            .select_from(Submission)
+            .where(Submission.homework_id == homework.id)
+        )
+    if force:
+        if count:
+            raise PublishError(
+                f"homework {homework.id} already has {count} submission(s); its split cannot "
+                "change any more (publish the new version under a new id)"
+            )
+        seed = new_seed()
+        return seed, make_split(n, homework.public_fraction, seed), False
+    try:
+        answer = read_answer(folder, homework.id)
+    except NotPublished:
+        if recorded is None:  # first publish
+            seed = new_seed()
+            return seed, make_split(n, homework.public_fraction, seed), False
+        return _rebuild(homework, n, *recorded, redo=redo)
+    except AnswerCorrupt as e:
+        raise PublishError(f"{e}; {redo}") from None
+    _check_unchanged(homework, answer, arrays, redo)
+    return answer.record.seed, answer.public_mask, True
+
+
+def _rebuild(
+    homework: Homework, n: int, seed: int, digest: str, n_recorded: int, *, redo: str
+) -> tuple[int, np.ndarray, bool]:
+    """The private files are gone but the database remembers the seed: draw it again, and
+    prove it is the same split by its digest."""
+    mask = make_split(n, homework.public_fraction, seed)
+    if n != n_recorded or split_digest(mask) != digest:
+        raise PublishError(
+            f"homework {homework.id}: its private files are missing and the recorded split "
+            f"({n_recorded} items, digest {digest[:12]}…) cannot be rebuilt from the data; {redo}"
+        )
+    return seed, mask, True
+
+
+def _check_unchanged(homework: Homework, answer: Answer, arrays: HomeworkArrays, redo: str) -> None:
+    """Keeping a split is only meaningful over the same hidden answers."""
+    record = answer.record
+    where = f"homework {homework.id}"
+    if len(arrays.y_test) != record.n_items:
+        raise PublishError(
+            f"{where}: the test set now has {len(arrays.y_test)} items; the published split "
+            f"has {record.n_items}; {redo}"
+        )
+    if homework.public_fraction != record.public_fraction:
+        raise PublishError(
+            f"{where}: public_fraction is now {homework.public_fraction}; the published split "
+            f"uses {record.public_fraction}; {redo}"
+        )
+    if (
+        not np.array_equal(arrays.y_test, answer.y_test)
+        or arrays.y_test.dtype != answer.y_test.dtype
+    ):
+        raise PublishError(f"{where}: the test labels of {homework.dataset} changed; {redo}")
+
+
+def _stage(parent: Path, homework_id: str, mode: int) -> Path:
+    folder = Path(tempfile.mkdtemp(dir=parent, prefix=f".{homework_id}.{_STAGING}-"))
+    folder.chmod(mode)
+    return folder
+
+
+def _write_public(
+    folder: Path,
+    course: Course,
+    homework: Homework,
+    arrays: HomeworkArrays,
+    spec: SubmissionSpec,
+) -> None:
+    """Flushed to disk before the folder is renamed in: a crash must not publish empty files."""
+    text = readme(course, homework, arrays, spec).encode()
+    files: dict[str, np.ndarray | bytes] = {f"{k}.npy": v for k, v in arrays.public.items()}
+    for name, content in {**files, README: text}.items():
+        with open(folder / name, "wb") as handle:
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                np.save(handle, content, allow_pickle=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        (folder / name).chmod(PUBLIC_FILE_MODE)
+
+
+def _commit(
+    engine: Engine,
+    homework: Homework,
+    spec: SubmissionSpec,
+    mask: np.ndarray,
+    seed: int,
+    now: datetime,
+    staged_private: Path,
+    staged_public: Path,
+) -> None:
+    """Record the row and swap both folders in, inside one transaction: if the commit fails,
+    the folders go back; if a swap fails, the row is rolled back."""
+    private, public = staged_private.parent / homework.id, staged_public.parent / homework.id
+    swapped: list[tuple[Path, Path | None]] = []
+    try:
+        with session_scope(engine) as session:
+            try:
+                record_homework(
+                    session,
+                    homework_id=homework.id,
+                    published_at=now,
+                    metric=homework.metric,
+                    higher_is_better=homework.higher_is_better,
+                    submission_kind=homework.submission,
+                    n_items=spec.n_items,
+                    split_seed=seed,
+                    split_digest=split_digest(mask),
+                    public_count=int(mask.sum()),
+                    private_path=private,
+                    public_dir=public,
+                )
+            except StoreError as e:
+                raise PublishError(str(e)) from None
+            swapped.append((private, _swap_in(staged_private, private)))
+            swapped.append((public, _swap_in(staged_public, public)))
+    except BaseException:
+        for target, backup in reversed(swapped):
+            _restore(target, backup)
+        raise
+    for _, backup in swapped:
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+
+
+def _swap_in(staged: Path, target: Path) -> Path | None:
+    """Rename `staged` to `target`; the previous target, if any, is kept as the backup."""
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".{target.name}.{_OLD}-{uuid.uuid4().hex[:8]}")
+        os.replace(target, backup)
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, target)
+        raise
+    return backup
+
+
+def _restore(target: Path, backup: Path | None) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    if backup is not None:
+        os.replace(backup, target)
+
+
+# ---------------------------------------------------------------------------------------------
+# The README students read first
+
+
+def readme(course: Course, homework: Homework, arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
+    """Everything a student needs without opening the website: task, files, format, rules."""
+    tz = course.timezone
+    deadline = homework.deadline.astimezone(tz)
+    files = "\n".join(
+        f"| `{name}.npy` | {tuple(a.shape)} | {a.dtype} |" for name, a in arrays.public.items()
+    )
+    direction = "higher" if homework.higher_is_better else "lower"
+    target = (
+        f"reach **{homework.target:g}** on the private leaderboard to pass"
+        if homework.target is not None
+        else "practice only: no target to reach"
+    )
+    picks = (
+        f"Before the deadline, pick up to {homework.final_picks} submission(s) to count on the "
+        "private leaderboard."
+        if homework.final_picks
+        else "Your best private score counts; there is nothing to pick."
+    )
+    share = homework.public_fraction
+    return f"""# {homework.title}
+
+Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
+
+{homework.task.strip()}
+
+## Files
+
+| file | shape | dtype |
+|---|---|---|
+{files}
+
+Load them with `numpy.load("x_train.npy")`. The test labels are hidden: they score your
+submissions.
+
+## Submission
+
+{_format_example(arrays, spec)}
+
+From a notebook:
+
+```python
+import practicum
+practicum.submit("{homework.id}", y_pred)
+```
+
+or upload the file on the homework page of the course site.
+
+## Rules
+
+* Metric: **{homework.metric}** ({direction} is better); {target}.
+* Deadline: **{deadline:%Y-%m-%d %H:%M %Z}** ({tz.key}).
+* Up to {homework.daily_limit} submissions a day; the count resets at midnight {tz.key} time.
+* The public leaderboard scores a fixed {share:.0%} of the test items; the final ranking uses
+  the other {1 - share:.0%}, hidden until the deadline.
+* {picks}
+"""
+
+
+def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
+    content, filename = to_file_bytes(parse_predictions(arrays.example, spec), spec)
+    if filename.endswith(".npy"):
+        shape = (spec.n_items, *(spec.image_shape or ()))
+        return f"`{filename}`: a float array of shape {shape}, values in 0..1."
+    lines = content.decode().splitlines()
+    shown = "\n".join(lines[:4] + (["..."] if len(lines) > 4 else []))
+    return (
+        f"`{filename}`, {spec.n_items} predictions in `x_test` order "
+        f"(values made up):\n\n```\n{shown}\n```"
+    )

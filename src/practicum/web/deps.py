@@ -1,0 +1,178 @@
+"""What routes receive instead of reaching for globals: the service's parts, the clock, a
+database session, and the user, checked once here for every request.
+
+Pages redirect to /login without a session cookie; staff pages answer 403 to students;
+form posts need the session's CSRF token; the API needs `Authorization: Bearer <token>`.
+Tests swap any of these with `app.dependency_overrides` (e.g. `get_now` to move the clock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from practicum import store
+from practicum.course import Course, Homework
+from practicum.service.config import ServiceConfig
+from practicum.web.pages import Renderer
+from practicum.web.security import CSRF_FIELD, SESSION_COOKIE, SessionCodec, WebSession
+
+
+def get_config(request: Request) -> ServiceConfig:
+    config: ServiceConfig = request.app.state.config
+    return config
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_files(request: Request) -> store.FileStore:
+    files: store.FileStore = request.app.state.files
+    return files
+
+
+def get_course(request: Request) -> Course:
+    course: Course = request.app.state.course
+    return course
+
+
+def get_codec(request: Request) -> SessionCodec:
+    codec: SessionCodec = request.app.state.codec
+    return codec
+
+
+def get_renderer(request: Request) -> Renderer:
+    renderer: Renderer = request.app.state.renderer
+    return renderer
+
+
+def course_homework(course: Course, homework_id: str) -> Homework:
+    """The course's homework of that id, or 404 (the id is quoted back, shortened)."""
+    homework = course.homework.get(homework_id)
+    if homework is None:
+        raise HTTPException(404, f"no homework {homework_id[:64]!r} in this course")
+    return homework
+
+
+def get_now() -> datetime:
+    """The moment a request is decided at; overridden in tests to cross deadlines."""
+    return datetime.now(UTC)
+
+
+def read_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """A read-only snapshot: pages never wait for the database's write lock."""
+    with store.session_scope(engine, read_only=True) as session:
+        yield session
+
+
+def write_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+    """One transaction per request, committed before the response leaves (scope
+    "function"), so a client never sees success for a write that then fails."""
+    with store.session_scope(engine) as session:
+        yield session
+
+
+Config = Annotated[ServiceConfig, Depends(get_config)]
+Files = Annotated[store.FileStore, Depends(get_files)]
+CourseDep = Annotated[Course, Depends(get_course)]
+Now = Annotated[datetime, Depends(get_now)]
+Pages = Annotated[Renderer, Depends(get_renderer)]
+ReadDb = Annotated[Session, Depends(read_db, scope="function")]
+WriteDb = Annotated[Session, Depends(write_db, scope="function")]
+
+
+def web_session(request: Request, codec: Annotated[SessionCodec, Depends(get_codec)]) -> WebSession:
+    """The visitor's session from its cookie, or a fresh anonymous one (sent with the page)."""
+    existing: WebSession | None = getattr(request.state, "web_session", None)
+    if existing is None:
+        existing = codec.loads(request.cookies.get(SESSION_COOKIE)) or WebSession.fresh()
+        request.state.web_session = existing
+    return existing
+
+
+Browser = Annotated[WebSession, Depends(web_session)]
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in user; answered with a redirect to the login form."""
+
+
+def _cookie_user(session: Session, browser: WebSession) -> store.User:
+    user = session.get(store.User, browser.user_id) if browser.user_id is not None else None
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+def page_user(db: ReadDb, browser: Browser) -> store.User:
+    return _cookie_user(db, browser)
+
+
+def staff_page_user(user: Annotated[store.User, Depends(page_user)]) -> store.User:
+    _require_staff(user)
+    return user
+
+
+CsrfField = Annotated[str | None, Form(alias=CSRF_FIELD)]
+
+
+def _check_csrf(browser: WebSession, token: str | None) -> None:
+    if not browser.csrf_matches(token):
+        raise HTTPException(403, "missing or invalid CSRF token")
+
+
+def check_csrf(browser: Browser, csrf_token: CsrfField = None) -> None:
+    """Every form post carries the session's token; a form on another site cannot."""
+    _check_csrf(browser, csrf_token)
+
+
+CsrfChecked = Annotated[None, Depends(check_csrf)]
+
+
+def form_user(db: WriteDb, browser: Browser, csrf_token: CsrfField = None) -> store.User:
+    """The logged-in author of a form post (an expired login goes to the login form first,
+    where a fresh token is issued), checked against CSRF."""
+    user = _cookie_user(db, browser)
+    _check_csrf(browser, csrf_token)
+    return user
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API token made on the account page")
+
+
+def api_user(
+    db: WriteDb,
+    now: Now,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> store.User:
+    user = store.user_for_token(db, credentials.credentials, now=now) if credentials else None
+    if user is None:
+        raise HTTPException(
+            401, "missing, invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return user
+
+
+def api_staff(user: Annotated[store.User, Depends(api_user)]) -> store.User:
+    _require_staff(user)
+    return user
+
+
+def _require_staff(user: store.User) -> None:
+    if user.role != "staff":
+        raise HTTPException(403, "staff only")
+
+
+PageUser = Annotated[store.User, Depends(page_user)]
+StaffPageUser = Annotated[store.User, Depends(staff_page_user)]
+FormUser = Annotated[store.User, Depends(form_user)]
+ApiUser = Annotated[store.User, Depends(api_user)]
+ApiStaff = Annotated[store.User, Depends(api_staff)]

@@ -1,0 +1,106 @@
+"""Browser sessions and CSRF tokens, in one signed cookie.
+
+The cookie holds who is logged in, the session's CSRF token and the message of the last
+failed upload; it is signed (itsdangerous), so it cannot be forged, and it expires. Every
+visitor gets one before their first form, the login form included: a form posted from
+another site cannot know the token, so it is refused. The JSON API authenticates with
+bearer tokens instead, which a browser never sends on its own, so it needs no CSRF token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+SESSION_COOKIE = "practicum_session"
+SESSION_MAX_AGE_S = 12 * 3600
+CSRF_FIELD = "csrf_token"
+MAX_REMEMBERED_ERROR = 500
+"""Characters of a failed upload's message kept in the cookie (browsers cap cookies at 4 KB)."""
+
+
+@dataclass(frozen=True)
+class WebSession:
+    csrf: str
+    user_id: int | None = None
+    failed: tuple[str, str] | None = None
+    """(homework id, message) of the last refused upload, shown on the homework page."""
+    changed: bool = False
+    """Whether the response must (re)send the cookie."""
+
+    @classmethod
+    def fresh(cls, user_id: int | None = None) -> WebSession:
+        """A new session with a new CSRF token: at login too, so a token planted before
+        login is worthless after it."""
+        return cls(csrf=secrets.token_urlsafe(32), user_id=user_id, changed=True)
+
+    def with_failure(self, failed: tuple[str, str] | None) -> WebSession:
+        if failed is not None:
+            failed = (failed[0], failed[1][:MAX_REMEMBERED_ERROR])
+        return replace(self, failed=failed, changed=True)
+
+    def csrf_matches(self, token: str | None) -> bool:
+        return bool(token) and secrets.compare_digest(str(token), self.csrf)
+
+
+class SessionCodec:
+    """Signs sessions into cookie values and back; a bad or stale cookie reads as none."""
+
+    def __init__(self, secret_key: str, max_age_s: int = SESSION_MAX_AGE_S) -> None:
+        self._serializer = URLSafeTimedSerializer(secret_key, salt="practicum.web.session")
+        self.max_age_s = max_age_s
+
+    def dumps(self, session: WebSession) -> str:
+        data: dict[str, Any] = {"csrf": session.csrf, "uid": session.user_id}
+        if session.failed:
+            data["failed"] = list(session.failed)
+        return self._serializer.dumps(data)
+
+    def loads(self, value: str | None) -> WebSession | None:
+        if not value:
+            return None
+        try:
+            data = self._serializer.loads(value, max_age=self.max_age_s)
+        except BadSignature:  # also SignatureExpired
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+            return None
+        uid, failed = data.get("uid"), data.get("failed")
+        return WebSession(
+            csrf=data["csrf"],
+            user_id=uid if isinstance(uid, int) else None,
+            failed=(str(failed[0]), str(failed[1]))
+            if isinstance(failed, list) and len(failed) == 2
+            else None,
+        )
+
+    def store(self, response: Response, request: Request, session: WebSession) -> None:
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.dumps(session),
+            max_age=self.max_age_s,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+    def clear(self, response: Response, request: Request) -> None:
+        response.delete_cookie(
+            SESSION_COOKIE,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a path on this site only, never another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

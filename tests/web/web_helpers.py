@@ -1,0 +1,90 @@
+"""Helpers for the web tests (imported by name): the service under test, logins, tokens."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from tiny_homework import BEFORE, count_stored
+
+from practicum import store
+from practicum.service.config import ServiceConfig
+
+USERS = {"ann": "student", "bob": "student", "tara": "staff"}
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def password(name: str) -> str:
+    return f"{name}-secret-pw"
+
+
+@dataclass
+class Service:
+    config: ServiceConfig
+    app: FastAPI
+    engine: Engine
+    files: store.FileStore
+    tokens: dict[str, str]
+    clients: dict[str, TestClient] = field(default_factory=dict)
+
+    def stored(self) -> tuple[int, int]:
+        """(submission rows, blobs)."""
+        return count_stored(self.engine, self.files)
+
+    def user_id(self, name: str) -> int:
+        with store.session_scope(self.engine, read_only=True) as session:
+            found = session.scalar(select(store.User.id).where(store.User.name == name))
+        assert found is not None
+        return found
+
+    def bearer(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+    def client(self, name: str) -> TestClient:
+        """A browser logged in as `name`, kept for the module (a login costs an argon2 check)."""
+        if name not in self.clients:
+            self.clients[name] = login(TestClient(self.app), name, password(name))
+        return self.clients[name]
+
+
+@dataclass
+class Clock:
+    now: datetime = BEFORE
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "page has no CSRF field"
+    return match[1]
+
+
+def login(client: TestClient, name: str, secret: str) -> TestClient:
+    form = client.get("/login")
+    answer = client.post(
+        "/login",
+        data={"name": name, "password": secret, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def upload(
+    client: TestClient, content: bytes, *, filename: str = "submission.csv", hw: str = "hw-tiny"
+) -> httpx.Response:
+    """Submit through the homework page's form, as a browser does."""
+    page = client.get(f"/homework/{hw}")
+    return client.post(
+        f"/homework/{hw}/submissions",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": (filename, content)},
+        follow_redirects=False,
+    )
