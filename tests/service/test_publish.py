@@ -132,7 +132,7 @@ def test_readme_tells_the_student_everything(config: ServiceConfig, engine: Engi
         "id,label\n0,0\n1,1\n2,2\n...",
         "**accuracy** (higher is better)",
         "**0.9**",
-        "2026-12-29 23:59 JST",
+        "2027-03-31 23:59 JST",
         "Up to 5 submissions a day",
         "pick up to 2 submission(s)",
         f'practicum.submit("{HW}", y_pred)',

@@ -59,6 +59,8 @@ class SubmitOutcome:
     """After any late penalty: the score the submission ranks with."""
     rank: int | None
     """The student's place on the leaderboard as everyone sees it now; None if not on it."""
+    n_ranked: int
+    """How many students the leaderboard ranks now ("rank 3 of 41")."""
     remaining_today: int
     resets_at: datetime
     late_note: str | None
@@ -164,6 +166,7 @@ def submit(
         submission_id=submission.id,
         public_score=submission.public_score,
         rank=rank,
+        n_ranked=len(board.rows),
         remaining_today=left.remaining - 1,
         resets_at=left.resets_at,
         late_note=submission.late_note,

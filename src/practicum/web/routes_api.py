@@ -82,8 +82,10 @@ def submit(
         submission_id=outcome.submission_id,
         public_score=outcome.public_score,
         rank=outcome.rank,
+        n_ranked=outcome.n_ranked,
         remaining_today=outcome.remaining_today,
         resets_at=outcome.resets_at,
+        timezone=course.timezone.key,
         status=outcome.status,
         late_note=outcome.late_note,
     )

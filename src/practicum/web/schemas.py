@@ -22,8 +22,12 @@ class SubmitResult(BaseModel):
     """After any late penalty: the score the submission ranks with."""
     rank: int | None
     """Place on the leaderboard as it is shown now; None if not on it (late, not refreshed)."""
+    n_ranked: int
+    """Students on the leaderboard now."""
     remaining_today: int
     resets_at: datetime
+    timezone: str
+    """The course's time zone (IANA name), for showing resets_at as students live it."""
     status: str
     late_note: str | None
 
