@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import BinaryIO
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -14,20 +15,25 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope
 
+from practicum.course import Course
 from practicum.grading.submission import SubmissionError
+from practicum.service.config import ServiceConfig
 from practicum.service.submissions import (
     HomeworkClosed,
     HomeworkNotFound,
     ScoringUnavailable,
+    SubmitOutcome,
     SubmitRefused,
+    submit,
 )
-from practicum.store import DailyLimitReached
+from practicum.store import DailyLimitReached, FileStore, User
 from practicum.web.deps import LoginRequired, get_course, get_renderer
 from practicum.web.pages import base_path
-from practicum.web.uploads import UploadTooLarge
+from practicum.web.uploads import UploadTooLarge, read_upload
 
 SUBMIT_ERRORS = (SubmitRefused, SubmissionError, DailyLimitReached, UploadTooLarge)
 """What `submissions.submit` and reading the upload may raise on purpose."""
@@ -66,6 +72,28 @@ def describe_failure(exc: Exception, now: datetime, tz: ZoneInfo) -> Failure:
         if isinstance(exc, kind):
             return Failure(code, str(exc))
     raise TypeError(f"not a submission refusal: {exc!r}")
+
+
+def take_submission(
+    upload: BinaryIO,
+    filename: str,
+    *,
+    db: Session,
+    files: FileStore,
+    config: ServiceConfig,
+    course: Course,
+    homework_id: str,
+    user: User,
+    now: datetime,
+) -> SubmitOutcome | Failure:
+    """Read a bounded upload and submit it; a refusal rolls back and says why, as a Failure
+    both the page (re-render) and the API (JSON) answer in their own way."""
+    try:
+        content = read_upload(upload, config.max_upload_bytes)
+        return submit(db, files, config, course, homework_id, user, content, filename, now)
+    except SUBMIT_ERRORS as exc:
+        db.rollback()
+        return describe_failure(exc, now, course.timezone)
 
 
 def is_api(request: Request) -> bool:

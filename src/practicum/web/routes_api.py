@@ -25,7 +25,7 @@ from practicum.web.deps import (
     WriteDb,
     course_homework,
 )
-from practicum.web.errors import SUBMIT_ERRORS, describe_failure
+from practicum.web.errors import Failure, take_submission
 from practicum.web.schemas import (
     Leaderboard,
     LeaderboardEntry,
@@ -37,7 +37,6 @@ from practicum.web.schemas import (
     StaffSubmission,
     SubmitResult,
 )
-from practicum.web.uploads import read_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -65,18 +64,20 @@ def submit(
     now: Now,
 ) -> Response | SubmitResult:
     """Validate, score and record a submission; answers the public score and rank."""
-    try:
-        content = read_upload(file.file, config.max_upload_bytes)
-        outcome = submissions.submit(
-            db, files, config, course, homework_id, user, content, file.filename or "", now
-        )
-    except SUBMIT_ERRORS as exc:
-        db.rollback()
-        failure = describe_failure(exc, now, course.timezone)
+    outcome = take_submission(
+        file.file,
+        file.filename or "",
+        db=db,
+        files=files,
+        config=config,
+        course=course,
+        homework_id=homework_id,
+        user=user,
+        now=now,
+    )
+    if isinstance(outcome, Failure):
         return JSONResponse(
-            {"detail": failure.message, **failure.extra},
-            failure.status,
-            headers=failure.headers,
+            {"detail": outcome.message, **outcome.extra}, outcome.status, headers=outcome.headers
         )
     return SubmitResult(
         submission_id=outcome.submission_id,

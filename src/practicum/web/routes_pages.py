@@ -31,10 +31,9 @@ from practicum.web.deps import (
     get_codec,
     get_renderer,
 )
-from practicum.web.errors import SUBMIT_ERRORS, describe_failure
+from practicum.web.errors import Failure, take_submission
 from practicum.web.pages import base_path
 from practicum.web.security import WebSession
-from practicum.web.uploads import read_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -159,17 +158,21 @@ def submit(
 ) -> Response:
     """Take an upload from the form; a refusal re-renders the page with the reason."""
     course_homework(course, homework_id)
-    try:
-        content = read_upload(file.file, config.max_upload_bytes)
-        outcome = submissions.submit(
-            db, files, config, course, homework_id, user, content, file.filename or "", now
-        )
-    except SUBMIT_ERRORS as exc:
-        db.rollback()
-        failure = describe_failure(exc, now, course.timezone)
-        if failure.status == 404:
-            raise HTTPException(404, failure.message) from None
-        browser = browser.with_failure((homework_id, failure.message))
+    outcome = take_submission(
+        file.file,
+        file.filename or "",
+        db=db,
+        files=files,
+        config=config,
+        course=course,
+        homework_id=homework_id,
+        user=user,
+        now=now,
+    )
+    if isinstance(outcome, Failure):
+        if outcome.status == 404:
+            raise HTTPException(404, outcome.message)
+        browser = browser.with_failure((homework_id, outcome.message))
         return homework_page(
             request,
             db=db,
@@ -179,8 +182,8 @@ def submit(
             browser=browser,
             now=now,
             homework_id=homework_id,
-            status_code=failure.status,
-            headers=failure.headers,
+            status_code=outcome.status,
+            headers=outcome.headers,
         )
     target = f"{base_path(request)}/homework/{homework_id}?submitted={outcome.submission_id}#score"
     response = RedirectResponse(target, status_code=303)
