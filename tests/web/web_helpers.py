@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -17,6 +24,7 @@ from practicum.service.config import ServiceConfig
 
 USERS = {"ann": "student", "bob": "student", "tara": "staff"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+AnyClient = TypeVar("AnyClient", bound=httpx.Client)
 
 
 def password(name: str) -> str:
@@ -66,7 +74,8 @@ def csrf_of(html: str) -> str:
     return match[1]
 
 
-def login(client: TestClient, name: str, secret: str) -> TestClient:
+def login(client: AnyClient, name: str, secret: str) -> AnyClient:
+    """Log in through the form: a TestClient, or an httpx.Client on a live server."""
     form = client.get("/login")
     answer = client.post(
         "/login",
@@ -88,3 +97,29 @@ def upload(
         files={"file": (filename, content)},
         follow_redirects=False,
     )
+
+
+@contextmanager
+def serve_live(app: FastAPI) -> Iterator[str]:
+    """The app behind a real uvicorn server on a free loopback port, in a background thread;
+    yields its base URL. The socket is bound before the thread starts, so no other process
+    can take the port in between."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    give_up = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > give_up:
+            server.should_exit = True
+            sock.close()
+            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

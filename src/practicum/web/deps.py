@@ -126,7 +126,9 @@ CsrfField = Annotated[str | None, Form(alias=CSRF_FIELD)]
 
 def _check_csrf(browser: WebSession, token: str | None) -> None:
     if not browser.csrf_matches(token):
-        raise HTTPException(403, "missing or invalid CSRF token")
+        raise HTTPException(
+            403, "missing or invalid CSRF token: reload the page and submit the form again"
+        )
 
 
 def check_csrf(browser: Browser, csrf_token: CsrfField = None) -> None:

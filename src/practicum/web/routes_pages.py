@@ -172,7 +172,8 @@ def submit(
     if isinstance(outcome, Failure):
         if outcome.status == 404:
             raise HTTPException(404, outcome.message)
-        browser = browser.with_failure((homework_id, outcome.message))
+        named = f"{submissions.safe_filename(file.filename)}: {outcome.message}"
+        browser = browser.with_failure((homework_id, named))
         return homework_page(
             request,
             db=db,
