@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
+import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -45,6 +46,7 @@ def create_app(config: ServiceConfig | None = None, *, migrate: bool = True) -> 
     app.state.config = config
     app.state.course = course
     app.state.engine = engine
+    app.state.write_lock = anyio.Lock()
     app.state.files = store.FileStore(config.blob_dir)
     app.state.codec = codec
     app.state.renderer = Renderer(make_environment(), codec)

@@ -8,11 +8,13 @@ Tests swap any of these with `app.dependency_overrides` (e.g. `get_now` to move 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Form, HTTPException, Request
+from fastapi.concurrency import contextmanager_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -73,10 +75,21 @@ def read_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]
         yield session
 
 
-def write_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
+async def write_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response leaves (scope
-    "function"), so a client never sees success for a write that then fails."""
-    with store.session_scope(engine) as session:
+    "function"), so a client never sees success for a write that then fails.
+
+    Writers of this process take turns in the event loop before their transaction opens.
+    SQLite has one write lock: a request holding it needs worker threads to finish, so
+    writers must never queue for the lock inside worker threads (300 at once would block
+    every thread, then time out with nothing done; see BENCHMARKS.md).
+    """
+    engine = get_engine(request)
+    lock: anyio.Lock = request.app.state.write_lock
+    async with (
+        lock,
+        contextmanager_in_threadpool(store.session_scope(engine)) as session,
+    ):
         yield session
 
 
