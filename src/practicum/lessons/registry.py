@@ -11,7 +11,7 @@ import numpy as np
 from practicum import data
 from practicum.grading.label_csv import write_label_csv
 from practicum.grading.metrics import accuracy
-from practicum.lessons import lesson1
+from practicum.lessons import lesson1, lesson3
 from practicum.lessons.homework import HomeworkReference, check_x_test
 
 HOMEWORK: dict[int, HomeworkReference] = {
@@ -28,6 +28,22 @@ HOMEWORK: dict[int, HomeworkReference] = {
         metric_name="accuracy",
         target=0.90,
         solve=lesson1.solve_homework,
+        write=write_label_csv,
+        metric=accuracy,
+    ),
+    3: HomeworkReference(
+        lesson=3,
+        title="ECG5000 heartbeats with a 1-D CNN",
+        dataset="ecg5000",
+        train_split="train",
+        test_split="test",
+        input_key="x",
+        target_key="y",
+        input_shape=(140,),
+        input_dtype="float32",
+        metric_name="accuracy",
+        target=0.95,
+        solve=lesson3.solve_ecg,
         write=write_label_csv,
         metric=accuracy,
     ),
