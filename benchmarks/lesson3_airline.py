@@ -13,25 +13,17 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import time
-from pathlib import Path
 
 import torch
+from bench_machine import cpu_model
 
 from practicum.data.errors import NotCachedError
 from practicum.lessons import lesson3_forecast as lesson3
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     cores = len(os.sched_getaffinity(0))
     return f"{cpu}, {cores} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
 

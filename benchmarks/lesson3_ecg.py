@@ -14,12 +14,11 @@ import argparse
 import dataclasses
 import datetime
 import os
-import platform
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from bench_machine import cpu_model
 from numpy.typing import NDArray
 
 from practicum.lessons import lesson3
@@ -36,18 +35,6 @@ def stratified_folds(y: NDArray[np.int64], k: int, seed: int) -> list[NDArray[np
             folds[(start + i) % k].append(int(row))
         start += int(np.sum(y == label))
     return [np.sort(np.array(fold, dtype=np.int64)) for fold in folds]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return cpu
 
 
 def main() -> None:
@@ -90,7 +77,7 @@ def main() -> None:
     config = ", ".join(f"{k}={v}" for k, v in shown.items())
     per_fold = " ".join(f"{s:.3f}" for s in scores)
     print(
-        f"| {datetime.date.today()} | {machine()} | {len(os.sched_getaffinity(0))} cores, "
+        f"| {datetime.date.today()} | {cpu_model()} | {len(os.sched_getaffinity(0))} cores, "
         f"torch {torch.__version__}, {torch.get_num_threads()} threads | {config} | "
         f"{np.mean(scores):.4f} ± {np.std(scores):.4f} | {per_fold} | {seconds:.0f} s |"
     )

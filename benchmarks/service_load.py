@@ -42,6 +42,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from bench_machine import cpu_model
 from service_load_profile import breakdown, profile_breakdown, start_profiler
 from service_load_state import (
     HOMEWORK,
@@ -61,13 +62,7 @@ STOP_TIMEOUT_S = 30.0
 
 
 def machine() -> str:
-    cpu = platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {len(os.sched_getaffinity(0))} cores"
+    return f"{cpu_model()}, {len(os.sched_getaffinity(0))} cores"
 
 
 def software() -> str:
