@@ -223,7 +223,6 @@ def serve(
     import uvicorn
 
     from practicum.service.config import load_config
-    from practicum.store import upgrade
     from practicum.web.app import create_app
 
     if not standalone:
@@ -232,9 +231,9 @@ def serve(
         )
         raise typer.Exit(1)
     config = load_config()
-    upgrade(config.database_url)
+    app_ = create_app(config)  # migrates the database and reads the course once
     console.print(f"course service on http://{host}:{port}/  (state: {config.state})")
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+    uvicorn.run(app_, host=host, port=port, log_level="info")
 
 
 if __name__ == "__main__":
