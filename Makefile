@@ -4,13 +4,18 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: up test setup lint typecheck unit slow bench notebooks clean
+.PHONY: up lesson1 test setup lint typecheck unit slow bench notebooks clean
 
 setup:
 	@bash scripts/setup.sh
 
-## Main job: Lesson 1's homework reference on real Fashion-MNIST, printing its test accuracy.
+## Main job: the course on one machine: JupyterHub + proxy + the Practicum service, embedded
+## defaults (SQLite, local spawner, state under ~/.practicum/hub). Prints the URL and staff login.
 up: setup
+	$(BIN)/practicum up
+
+## Lesson 1's homework reference on real Fashion-MNIST, printing its test accuracy.
+lesson1: setup
 	$(BIN)/practicum lesson homework 1 --out submission.csv
 
 ## Lint, types and the default test suite.

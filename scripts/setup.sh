@@ -9,6 +9,9 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 # dataset-fashion-mnist: real Fashion-MNIST; chromium: the browser the web tests drive (Playwright)
 APT_PACKAGES=(dataset-fashion-mnist chromium)
+# nodejs + npm: JupyterHub's proxy (configurable-http-proxy) is a Node program. Only when npm is
+# absent: a Node.js from elsewhere (e.g. NodeSource, which bundles npm) must not be replaced.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -36,5 +39,15 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
   "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 >/dev/null
   touch "$stamp"
+fi
+# JupyterHub's proxy, from the npm registry, inside the venv (practicum up looks there first)
+PROXY="$VENV/proxy/node_modules/.bin/configurable-http-proxy"
+if [ ! -x "$PROXY" ]; then
+  if command -v npm >/dev/null; then
+    echo "setup: installing configurable-http-proxy into $VENV/proxy"
+    npm install --silent --no-audit --no-fund --prefix "$VENV/proxy" configurable-http-proxy@5 >/dev/null
+  else
+    echo "setup: npm is missing, so 'practicum up' has no proxy; install nodejs and npm, then rerun." >&2
+  fi
 fi
 echo "setup: ready ($VENV)"

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from practicum import __version__, settings
+from practicum.cli_hub import credits_app, up
 from practicum.cli_service import db_app, homework_app, tokens_app, users_app
 from practicum.data import catalog, manage
 from practicum.data.errors import DataError
@@ -36,6 +37,8 @@ app.add_typer(homework_app, name="homework")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(db_app, name="db")
+app.add_typer(credits_app, name="credits")
+app.command("up")(up)
 
 console = Console()
 err = Console(stderr=True)
@@ -213,26 +216,32 @@ def serve(
         bool,
         typer.Option(
             "--standalone/--hub",
-            help="Local accounts (development, tests); --hub: behind JupyterHub (not yet).",
+            help="Local accounts (development, tests); --hub: as a JupyterHub service "
+            "(`practicum up` starts it so; the hub logs people in).",
         ),
     ] = True,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
 ) -> None:
-    """Run the course service: homework pages, submissions, leaderboards, staff pages."""
+    """Run the course service: homework pages, submissions, leaderboards, staff pages; with
+    --hub also credits, notebook servers and the GPU queue."""
     import uvicorn
 
+    from practicum.course import CourseError
+    from practicum.hub.settings import load_settings, settings_path
     from practicum.service.config import load_config
     from practicum.web.app import create_app
+    from practicum.web.hub_mode import HubModeError, hub_mode_from_env
 
-    if not standalone:
-        err.print(
-            "[red]error:[/red] hub mode arrives with the JupyterHub integration; use --standalone"
-        )
-        raise typer.Exit(1)
     config = load_config()
-    app_ = create_app(config)  # migrates the database and reads the course once
-    console.print(f"course service on http://{host}:{port}/  (state: {config.state})")
+    try:
+        hub = None if standalone else hub_mode_from_env(load_settings(settings_path()))
+        app_ = create_app(config, hub=hub)  # migrates the database and reads the course once
+    except (HubModeError, CourseError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    where = f"http://{host}:{port}{hub.prefix if hub else ''}/"
+    console.print(f"course service on {where}  (state: {config.state})")
     uvicorn.run(app_, host=host, port=port, log_level="info")
 
 

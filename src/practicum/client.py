@@ -4,7 +4,9 @@
     practicum.submit("lesson1-fashion-mnist", y_pred)   # array, tensor, list, or a file path
 
 The course site's address and the student's token come from the environment
-(PRACTICUM_URL, PRACTICUM_TOKEN) or the arguments. Predictions are checked here first when
+(PRACTICUM_URL, PRACTICUM_TOKEN) or the arguments. In a notebook server started by the
+course's JupyterHub both are already set: the hub's spawner sets PRACTICUM_URL, and the
+server's own JUPYTERHUB_API_TOKEN identifies the student, so nobody copies a token by hand. Predictions are checked here first when
 the service describes the homework (GET /api/homework/<id>/spec), so that a wrong shape is
 named before anything is uploaded; the service checks again either way.
 """
@@ -34,10 +36,14 @@ from practicum.grading.submission import (
 )
 
 URL_ENV = "PRACTICUM_URL"
-TOKEN_ENVS: tuple[str, ...] = ("PRACTICUM_TOKEN",)
-"""Where the token is looked for, in order. Hook for JupyterHub: once the service accepts
-hub tokens, append "JUPYTERHUB_API_TOKEN" (set in every notebook server the hub spawns), and
-a student never has to copy a token by hand."""
+HUB_TOKEN_ENV = "JUPYTERHUB_API_TOKEN"
+"""Set by JupyterHub in every notebook server it spawns; the course service in hub mode
+accepts it as the student's identity."""
+TOKEN_ENVS: tuple[str, ...] = ("PRACTICUM_TOKEN", HUB_TOKEN_ENV)
+"""Where the token is looked for, in order: a token made by hand wins over the hub's."""
+HUB_HINT_ENVS = ("JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_PREFIX")
+"""Set in a notebook server spawned by JupyterHub: a missing PRACTICUM_URL there is the
+hub's configuration to fix, not the student's."""
 
 Predictions = np.ndarray | Sequence[int] | Sequence[float] | Sequence[str] | str | os.PathLike[str]
 """An array (or anything np.asarray takes: a CPU tensor, a list), sentences for translation
@@ -136,7 +142,8 @@ def _submit(
     transport: httpx.BaseTransport | None,
 ) -> SubmitResult:
     base = _service_url(url)
-    headers = {"Authorization": f"Bearer {_token(token)}"}
+    secret, source = _token(token)
+    headers = {"Authorization": f"Bearer {secret}"}
     endpoint = f"api/homework/{quote(homework_id, safe='')}"
     with httpx.Client(
         base_url=base, headers=headers, timeout=timeout, transport=transport
@@ -151,11 +158,17 @@ def _submit(
         except httpx.TransportError as e:
             failed = str(e.request.url) if _has_request(e) else f"{base}/{endpoint}"
             raise _unreachable(failed, e, base, homework_id, predictions) from None
-    return _read_answer(response, homework_id, base)
+    return _read_answer(response, homework_id, base, hub_token=source == HUB_TOKEN_ENV)
 
 
 def _service_url(url: str | None) -> str:
     base = (url or os.environ.get(URL_ENV, "")).strip().rstrip("/")
+    if not base and any(os.environ.get(v) for v in HUB_HINT_ENVS):
+        raise SubmitError(
+            f"no course site to submit to: this JupyterHub server has no {URL_ENV} (the "
+            "course's hub sets it when it starts a server); restart the server from the "
+            "course dashboard, or pass url=..."
+        )
     if not base:
         raise SubmitError(
             f"no course site to submit to: set {URL_ENV} (e.g. https://course.example.org) "
@@ -166,14 +179,17 @@ def _service_url(url: str | None) -> str:
     return base
 
 
-def _token(token: str | None) -> str:
-    found = token or next((os.environ[v] for v in TOKEN_ENVS if os.environ.get(v)), None)
-    if not found:
-        raise SubmitError(
-            f"no token: set {TOKEN_ENVS[0]} to the token from your account page on the course "
-            "site, or pass token=..."
-        )
-    return found.strip()
+def _token(token: str | None) -> tuple[str, str | None]:
+    """The token, and the variable it came from (None: passed by the caller)."""
+    if token:
+        return token.strip(), None
+    for name in TOKEN_ENVS:
+        if os.environ.get(name):
+            return os.environ[name].strip(), name
+    raise SubmitError(
+        f"no token: set {TOKEN_ENVS[0]} to the token from your account page on the course "
+        "site, or pass token=..."
+    )
 
 
 def _fetch_spec(client: httpx.Client, path: str) -> SubmissionSpec | None:
@@ -280,7 +296,9 @@ def _save_for_upload(homework_id: str, predictions: Predictions) -> Path | None:
     return path
 
 
-def _read_answer(response: httpx.Response, homework_id: str, base: str) -> SubmitResult:
+def _read_answer(
+    response: httpx.Response, homework_id: str, base: str, *, hub_token: bool = False
+) -> SubmitResult:
     body = _json(response)
     detail = _detail(body, response)
     code = response.status_code
@@ -302,6 +320,12 @@ def _read_answer(response: httpx.Response, homework_id: str, base: str) -> Submi
         raise SubmitError(
             f"the course site refused the token (401): set {TOKEN_ENVS[0]} to a current token "
             "from your account page"
+            + (
+                f" (the token used was this server's {HUB_TOKEN_ENV}: restart the server "
+                "from the course dashboard to get a fresh one)"
+                if hub_token
+                else ""
+            )
         )
     if code == 404:
         raise SubmitError(f"homework {homework_id} was not found on {base} (404): {detail}")

@@ -13,6 +13,8 @@ from practicum.store.db import alembic_config
 from practicum.store.models import Base
 
 TABLES = {"users", "api_tokens", "homework", "stored_files", "submissions"}
+CREDIT_TABLES = {"credit_entries", "metered_runs", "gpu_queue", "gpu_assignments", "leases"}
+HEAD = "0002"
 
 
 def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path: Path) -> None:
@@ -20,7 +22,9 @@ def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path:
     upgrade(url)
     engine = make_engine(url)
     try:
-        assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
+        assert set(inspect(engine).get_table_names()) == TABLES | CREDIT_TABLES | {
+            "alembic_version"
+        }
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
     finally:
@@ -28,7 +32,7 @@ def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path:
     upgrade(url)  # again: nothing to do, nothing lost
     with sqlite3.connect(tmp_path / "deep" / "er" / "practicum.db") as raw:
         assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
 
 
 def test_migrated_database_matches_the_models_exactly(engine: Engine) -> None:

@@ -1,7 +1,9 @@
-"""Storage for the homework service: users, tokens, homework, submissions and their files.
+"""Storage for the course service: users, tokens, homework, submissions and their files,
+the credit ledger, the GPU queue and leases.
 
-Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`), a content-addressed
-file store (`files`), and engine/session/migration helpers (`db`). No web code here.
+Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`), a
+content-addressed file store (`files`), and engine/session/migration helpers (`db`).
+No web code here.
 """
 
 from practicum.store.accounts import (
@@ -12,6 +14,17 @@ from practicum.store.accounts import (
     tokens_for,
     user_for_token,
     verify_password,
+)
+from practicum.store.credits import (
+    NotStaff,
+    add_entries,
+    add_entry,
+    balance_mc,
+    balances,
+    grant_due_lessons,
+    grant_due_lessons_to_all,
+    history,
+    staff_grant,
 )
 from practicum.store.db import default_url, make_engine, session_scope, upgrade
 from practicum.store.errors import (
@@ -26,7 +39,32 @@ from practicum.store.errors import (
     UserExists,
 )
 from practicum.store.files import FileStore
-from practicum.store.models import ApiToken, Homework, StoredFile, Submission, User
+from practicum.store.gpu_queue import (
+    Assignment,
+    GpuBusy,
+    acquire_lease,
+    assign_gpu,
+    assignment_of,
+    assignments,
+    join_queue,
+    leave_queue,
+    release_gpu,
+    release_gpu_of,
+    release_lease,
+    waiting,
+)
+from practicum.store.models import (
+    ApiToken,
+    CreditEntry,
+    GpuAssignment,
+    GpuQueueEntry,
+    Homework,
+    Lease,
+    MeteredRun,
+    StoredFile,
+    Submission,
+    User,
+)
 from practicum.store.ops import (
     GradebookRow,
     LeaderboardRow,
@@ -41,15 +79,23 @@ from practicum.store.ops import (
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "BlobCorrupt",
     "BlobMissing",
+    "CreditEntry",
     "DailyLimitReached",
     "FileStore",
+    "GpuAssignment",
+    "GpuBusy",
+    "GpuQueueEntry",
     "GradebookRow",
     "Homework",
     "InvalidDigest",
     "InvalidName",
     "LeaderboardRow",
+    "Lease",
+    "MeteredRun",
+    "NotStaff",
     "PickError",
     "StoreError",
     "StoredFile",
@@ -57,22 +103,40 @@ __all__ = [
     "UnknownHomework",
     "User",
     "UserExists",
+    "acquire_lease",
+    "add_entries",
+    "add_entry",
+    "assign_gpu",
+    "assignment_of",
+    "assignments",
+    "balance_mc",
+    "balances",
     "create_token",
     "create_user",
     "default_url",
     "gc_blobs",
     "gradebook_rows",
+    "grant_due_lessons",
+    "grant_due_lessons_to_all",
+    "history",
+    "join_queue",
+    "leave_queue",
     "make_engine",
     "record_homework",
     "record_submission",
+    "release_gpu",
+    "release_gpu_of",
+    "release_lease",
     "revoke_token",
     "scores_for_leaderboard",
     "session_scope",
     "set_password",
     "set_picks",
+    "staff_grant",
     "submissions_for",
     "tokens_for",
     "upgrade",
     "user_for_token",
     "verify_password",
+    "waiting",
 ]

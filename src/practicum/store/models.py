@@ -32,6 +32,8 @@ Role = Literal["student", "staff"]
 ROLES: tuple[Role, ...] = ("student", "staff")
 SubmissionStatus = Literal["scored", "late_unranked"]
 SUBMISSION_STATUSES: tuple[SubmissionStatus, ...] = ("scored", "late_unranked")
+CreditKind = Literal["grant", "charge", "refund", "adjust"]
+CREDIT_KINDS: tuple[CreditKind, ...] = ("grant", "charge", "refund", "adjust")
 
 # Named constraints let later migrations drop or alter them, also on SQLite (batch mode).
 NAMING_CONVENTION = {
@@ -173,3 +175,76 @@ class Submission(Base):
             f"Submission(id={self.id!r}, homework={self.homework_id!r}, "
             f"user_id={self.user_id!r}, public={self.public_score!r})"
         )
+
+
+class CreditEntry(Base):
+    """One line of the append-only credit ledger; a balance is the sum of a user's lines."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", CREDIT_KINDS), name="kind"),
+        # Covers the balance sums (user_id, SUM(amount_mc)) without touching the table.
+        Index("ix_credit_entries_user_amount", "user_id", "amount_mc"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    amount_mc: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    # Set on entries that must happen once (a lesson grant, a charged slot).
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"CreditEntry(id={self.id!r}, user_id={self.user_id!r}, kind={self.kind!r}, "
+            f"amount_mc={self.amount_mc!r})"
+        )
+
+
+class MeteredRun(Base):
+    """How far one run of a notebook server has been paid: the meter resumes from here."""
+
+    __tablename__ = "metered_runs"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    started: Mapped[datetime]
+    next_slot: Mapped[int] = mapped_column(Integer)
+    last_seen: Mapped[datetime]
+
+
+class GpuQueueEntry(Base):
+    """A student waiting for a GPU; one place per student."""
+
+    __tablename__ = "gpu_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    profile: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+
+
+class GpuAssignment(Base):
+    """A GPU given to a student: each GPU to one student, each student at most one GPU."""
+
+    __tablename__ = "gpu_assignments"
+
+    gpu: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    assigned_at: Mapped[datetime]
+    # When Practicum last asked the hub to start the server; the spawn grace counts from it.
+    start_requested_at: Mapped[datetime | None]
+
+
+class Lease(Base):
+    """A named lock with an expiry, e.g. the one metering loop among several replicas."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]

@@ -1,8 +1,14 @@
 """The course service's web app: pages for students and staff, and the JSON API that
-`practicum.submit` calls from notebooks (OpenAPI at /openapi.json, docs at /docs)."""
+`practicum.submit` calls from notebooks (OpenAPI at /openapi.json, docs at /docs).
+
+Standalone (development, tests): local accounts log in with a password. Hub mode
+(`hub=HubMode(...)`, `practicum serve --hub`): the same app under the hub's service prefix,
+logins through JupyterHub, the compute dashboard and the metering loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -10,17 +16,34 @@ from importlib import resources
 import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 
 from practicum import __version__, store
+from practicum.course import Course
+from practicum.hub.metering import run_metering_forever
 from practicum.service.config import ServiceConfig, load_config
-from practicum.web import errors, routes_api, routes_auth, routes_pages, routes_staff
+from practicum.web import (
+    errors,
+    routes_api,
+    routes_auth,
+    routes_credits,
+    routes_hub_auth,
+    routes_pages,
+    routes_staff,
+)
+from practicum.web.hub_mode import HubMode
+from practicum.web.hub_servers import RunningServers
 from practicum.web.pages import Renderer, make_environment
+from practicum.web.prefix import PrefixMiddleware
 from practicum.web.security import SessionCodec
 from practicum.web.uploads import BodyLimit
 
 
-def create_app(config: ServiceConfig | None = None, *, migrate: bool = True) -> FastAPI:
-    """An app over the state that `config` names (default: `load_config()`).
+def create_app(
+    config: ServiceConfig | None = None, *, migrate: bool = True, hub: HubMode | None = None
+) -> FastAPI:
+    """An app over the state that `config` names (default: `load_config()`); with `hub`,
+    the service behind JupyterHub.
 
     The course is read once here, so a broken course.toml stops the start with its message
     instead of failing page by page. `migrate` brings the database to the current schema.
@@ -34,8 +57,15 @@ def create_app(config: ServiceConfig | None = None, *, migrate: bool = True) -> 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
+        stop = asyncio.Event()
+        metering = _start_metering(engine, course, hub, stop)
+        try:
+            yield
+        finally:
+            stop.set()
+            if metering is not None:
+                await metering
+            engine.dispose()
 
     app = FastAPI(
         title=f"Practicum: {course.title}",
@@ -57,6 +87,40 @@ def create_app(config: ServiceConfig | None = None, *, migrate: bool = True) -> 
     )
     static = resources.files("practicum.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    if hub is not None:
+        _install_hub_mode(app, hub, config)  # first: its /login and /logout win
     for module in (routes_auth, routes_pages, routes_staff, routes_api):
         app.include_router(module.router)
     return app
+
+
+def _install_hub_mode(app: FastAPI, hub: HubMode, config: ServiceConfig) -> None:
+    app.state.hub_mode = hub
+    app.state.running_servers = RunningServers(hub.api)
+    app.state.pending_logins = routes_hub_auth.PendingLogins(config.secret_key())
+    app.state.renderer.env.globals["hub_mode"] = True
+    app.include_router(routes_hub_auth.router)
+    app.include_router(routes_credits.router)
+    app.add_middleware(PrefixMiddleware, prefix=hub.prefix)
+
+
+def _start_metering(
+    engine: Engine, course: Course, hub: HubMode | None, stop: asyncio.Event
+) -> asyncio.Task[None] | None:
+    """The metering loop of hub mode, in the background until `stop` is set."""
+    if hub is None or not hub.metering:
+        return None
+    settings = hub.settings
+    return asyncio.create_task(
+        run_metering_forever(
+            engine,
+            hub.api,
+            course,
+            settings.profiles,
+            settings.gpus,
+            interval_seconds=settings.metering.interval_seconds,
+            slot_seconds=settings.metering.slot_seconds,
+            stop=stop,
+        ),
+        name="practicum-metering",
+    )

@@ -2,15 +2,16 @@
 database session, and the user, checked once here for every request.
 
 Pages redirect to /login without a session cookie; staff pages answer 403 to students;
-form posts need the session's CSRF token; the API needs `Authorization: Bearer <token>`.
+form posts need the session's CSRF token; the API needs `Authorization: Bearer <token>`
+(a Practicum token, or in hub mode also a token the hub issued, e.g. a notebook's).
 Tests swap any of these with `app.dependency_overrides` (e.g. `get_now` to move the clock).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Form, HTTPException, Request
@@ -22,8 +23,13 @@ from sqlalchemy.orm import Session
 from practicum import store
 from practicum.course import Course, Homework
 from practicum.service.config import ServiceConfig
+from practicum.store.accounts import TOKEN_PREFIX
+from practicum.web.hub_mode import HubMode, HubUnavailable
+from practicum.web.hub_users import HubUser, HubUserRefused, sign_in
 from practicum.web.pages import Renderer
 from practicum.web.security import CSRF_FIELD, SESSION_COOKIE, SessionCodec, WebSession
+
+T = TypeVar("T")
 
 
 def get_config(request: Request) -> ServiceConfig:
@@ -93,6 +99,27 @@ async def write_db(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+async def write_transaction(request: Request, action: Callable[[Session], T]) -> T:
+    """`action` in a transaction of its own, taking its turn like `write_db`, for routes
+    that must talk to the hub after committing: the hub may call back into this service
+    (the spawn check), which would otherwise wait for a lock held by the caller."""
+    engine = get_engine(request)
+    lock: anyio.Lock = request.app.state.write_lock
+
+    def run() -> T:
+        with store.session_scope(engine) as session:
+            return action(session)
+
+    async with lock:
+        return await anyio.to_thread.run_sync(run)
+
+
+def hub_mode(request: Request) -> HubMode:
+    """The hub's side of the service; only hub-mode routes ask for it."""
+    mode: HubMode = request.app.state.hub_mode
+    return mode
+
+
 Config = Annotated[ServiceConfig, Depends(get_config)]
 Files = Annotated[store.FileStore, Depends(get_files)]
 CourseDep = Annotated[Course, Depends(get_course)]
@@ -160,15 +187,45 @@ def form_user(db: WriteDb, browser: Browser, csrf_token: CsrfField = None) -> st
     return user
 
 
+def staff_form_user(user: Annotated[store.User, Depends(form_user)]) -> store.User:
+    _require_staff(user)
+    return user
+
+
 _bearer = HTTPBearer(auto_error=False, description="An API token made on the account page")
 
 
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def hub_token_owner(request: Request, credentials: Bearer) -> HubUser | None:
+    """In hub mode, who the hub says a bearer token that is not Practicum's belongs to
+    (a notebook's JUPYTERHUB_API_TOKEN). Asked before the write lock is taken: the hub
+    may be slow, and other writers should not wait for it."""
+    mode: HubMode | None = getattr(request.app.state, "hub_mode", None)
+    if mode is None or credentials is None or credentials.credentials.startswith(TOKEN_PREFIX):
+        return None
+    try:
+        return await mode.token_owner(credentials.credentials)
+    except HubUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+
+
 def api_user(
+    request: Request,
+    hub_owner: Annotated[HubUser | None, Depends(hub_token_owner)],
     db: WriteDb,
     now: Now,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Bearer,
 ) -> store.User:
-    user = store.user_for_token(db, credentials.credentials, now=now) if credentials else None
+    user = None
+    if hub_owner is not None:
+        try:
+            user = sign_in(db, hub_owner, hub_mode(request).settings.auth.staff, now)
+        except HubUserRefused as exc:
+            raise HTTPException(403, str(exc)) from None
+    elif credentials is not None:
+        user = store.user_for_token(db, credentials.credentials, now=now)
     if user is None:
         raise HTTPException(
             401, "missing, invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"}
@@ -189,5 +246,6 @@ def _require_staff(user: store.User) -> None:
 PageUser = Annotated[store.User, Depends(page_user)]
 StaffPageUser = Annotated[store.User, Depends(staff_page_user)]
 FormUser = Annotated[store.User, Depends(form_user)]
+StaffFormUser = Annotated[store.User, Depends(staff_form_user)]
 ApiUser = Annotated[store.User, Depends(api_user)]
 ApiStaff = Annotated[store.User, Depends(api_staff)]

@@ -97,7 +97,8 @@ def take_submission(
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.removeprefix(base_path(request)).startswith("/api/")
+    """Machines' paths, answered in JSON: the API, and the hub's questions (/hub/...)."""
+    return request.url.path.removeprefix(base_path(request)).startswith(("/api/", "/hub/"))
 
 
 def error_response(
@@ -134,7 +135,8 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 async def _login_required(request: Request, exc: Exception) -> Response:
     """Back to the page after logging in, for a GET; a form post starts over at home."""
-    query = f"?next={quote(request.url.path)}" if request.method == "GET" else ""
+    page = request.url.path.removeprefix(base_path(request))
+    query = f"?next={quote(page)}" if request.method == "GET" else ""
     return RedirectResponse(f"{base_path(request)}/login{query}", status_code=303)
 
 

@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from practicum.course import Course
+from practicum.hub.credits import format_credits, format_duration
 from practicum.store import User
 from practicum.web.security import SessionCodec, WebSession
 
@@ -77,6 +78,9 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(local=_local_time, score=_score, size=_size, markdown=_markdown_filter)
+    env.filters.update(credits=format_credits, duration=format_duration)
+    # True behind JupyterHub (set by create_app): the compute pages exist.
+    env.globals["hub_mode"] = False
     return env
 
 

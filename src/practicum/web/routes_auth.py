@@ -1,5 +1,6 @@
 """Local accounts: logging in and out (name and password), and the API tokens that
-notebooks and scripts use."""
+notebooks and scripts use. Behind JupyterHub, `routes_hub_auth` comes first and its
+/login and /logout take the place of these: the hub logs people in."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from practicum.web.deps import (
 )
 from practicum.web.errors import Failure, take_submission
 from practicum.web.pages import base_path
+from practicum.web.routes_credits import HubServers, dashboard_panel
 from practicum.web.security import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -51,8 +52,18 @@ FORMAT_HELP = {
 
 @router.get("/")
 def home(
-    request: Request, course: CourseDep, user: PageUser, browser: Browser, db: ReadDb, now: Now
+    request: Request,
+    course: CourseDep,
+    user: PageUser,
+    servers: HubServers,
+    browser: Browser,
+    db: ReadDb,
+    now: Now,
 ) -> Response:
+    """The course; behind JupyterHub also the student's credits, server and GPU queue."""
+    notice = browser.notice
+    if notice:
+        browser = browser.with_notice(None)
     return get_renderer(request).page(
         request,
         "home.html",
@@ -63,6 +74,8 @@ def home(
         homework=boards.homework_status(db, course),
         lateness={hw_id: lateness(hw, now).status for hw_id, hw in course.homework.items()},
         now=now,
+        credits=dashboard_panel(request, db, course, user, servers, now),
+        notice=notice,
     )
 
 

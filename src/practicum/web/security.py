@@ -1,10 +1,11 @@
 """Browser sessions and CSRF tokens, in one signed cookie.
 
-The cookie holds who is logged in, the session's CSRF token and the message of the last
-failed upload; it is signed (itsdangerous), so it cannot be forged, and it expires. Every
-visitor gets one before their first form, the login form included: a form posted from
-another site cannot know the token, so it is refused. The JSON API authenticates with
-bearer tokens instead, which a browser never sends on its own, so it needs no CSRF token.
+The cookie holds who is logged in, the session's CSRF token, the message of the last
+failed upload and the outcome of the last dashboard action; it is signed (itsdangerous),
+so it cannot be forged, and it expires. Every visitor gets one before their first form,
+the login form included: a form posted from another site cannot know the token, so it is
+refused. The JSON API authenticates with bearer tokens instead, which a browser never
+sends on its own, so it needs no CSRF token.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class WebSession:
     user_id: int | None = None
     failed: tuple[str, str] | None = None
     """(homework id, message) of the last refused upload, shown on the homework page."""
+    notice: tuple[str, str] | None = None
+    """("ok" | "error", message) of the last dashboard action, shown once on the dashboard."""
     changed: bool = False
     """Whether the response must (re)send the cookie."""
 
@@ -42,6 +45,11 @@ class WebSession:
         if failed is not None:
             failed = (failed[0], failed[1][:MAX_REMEMBERED_ERROR])
         return replace(self, failed=failed, changed=True)
+
+    def with_notice(self, notice: tuple[str, str] | None) -> WebSession:
+        if notice is not None:
+            notice = (notice[0], notice[1][:MAX_REMEMBERED_ERROR])
+        return replace(self, notice=notice, changed=True)
 
     def csrf_matches(self, token: str | None) -> bool:
         return bool(token) and secrets.compare_digest(str(token), self.csrf)
@@ -58,6 +66,8 @@ class SessionCodec:
         data: dict[str, Any] = {"csrf": session.csrf, "uid": session.user_id}
         if session.failed:
             data["failed"] = list(session.failed)
+        if session.notice:
+            data["notice"] = list(session.notice)
         return self._serializer.dumps(data)
 
     def loads(self, value: str | None) -> WebSession | None:
@@ -69,13 +79,12 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
             return None
-        uid, failed = data.get("uid"), data.get("failed")
+        uid = data.get("uid")
         return WebSession(
             csrf=data["csrf"],
             user_id=uid if isinstance(uid, int) else None,
-            failed=(str(failed[0]), str(failed[1]))
-            if isinstance(failed, list) and len(failed) == 2
-            else None,
+            failed=_pair(data.get("failed")),
+            notice=_pair(data.get("notice")),
         )
 
     def store(self, response: Response, request: Request, session: WebSession) -> None:
@@ -86,7 +95,7 @@ class SessionCodec:
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
-            path="/",
+            path=cookie_path(request),
         )
 
     def clear(self, response: Response, request: Request) -> None:
@@ -95,8 +104,18 @@ class SessionCodec:
             httponly=True,
             samesite="lax",
             secure=request.url.scheme == "https",
-            path="/",
+            path=cookie_path(request),
         )
+
+
+def _pair(value: Any) -> tuple[str, str] | None:
+    return (str(value[0]), str(value[1])) if isinstance(value, list) and len(value) == 2 else None
+
+
+def cookie_path(request: Request) -> str:
+    """The service's own path: behind JupyterHub the cookie must not reach the students'
+    servers under /user/..., which run code their owners control."""
+    return str(request.scope.get("root_path", "")).rstrip("/") + "/"
 
 
 def safe_next(target: str | None) -> str:

@@ -1,0 +1,300 @@
+"""practicum.toml: how the hub runs (addresses, login, server profiles, GPUs, metering).
+
+Every key has an embedded default, so `practicum up` works without any file. A file is
+read strictly, like course.toml: an unknown or mistyped key is refused with its key path
+and the reason, because a misspelt optional key would otherwise be ignored in silence.
+
+    [hub]         ip, port, public_url, state, course, notebooks,
+                  hub_port, proxy_api_port, service_port
+    [auth]        kind ("local" | "github"), staff = [...]
+    [auth.github] organizations, teams ("org:team"), client_id_env, client_secret_env
+    [profiles.<name>]  display_name, description, gpu, idle_timeout_minutes, cpu_limit, mem_limit
+    [gpus]        devices = ["0", "1"]  (default: the GPUs `nvidia-smi -L` lists)
+    [metering]    interval_seconds, slot_seconds
+
+All state lives under one folder (`state`, default $PRACTICUM_HOME/hub): the hub's
+database and secrets, the students' homes and the course service's own state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from practicum import settings as practicum_settings
+from practicum.course.checked_table import CheckedTable
+from practicum.course.errors import CourseError
+from practicum.hub.types import Profile
+
+CONFIG_ENV = "PRACTICUM_CONFIG"
+"""Path of practicum.toml; the hub passes it on to the course service."""
+SERVICE_NAME = "practicum"
+AuthKind = Literal["local", "github"]
+AUTH_KINDS: tuple[AuthKind, ...] = ("local", "github")
+
+DEFAULT_PROFILES: dict[str, Profile] = {
+    "cpu": Profile("cpu", "CPU server", gpu=False, idle_timeout_minutes=120),
+    "gpu": Profile("gpu", "GPU server (one whole GPU)", gpu=True, idle_timeout_minutes=20),
+}
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    organizations: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    """"org:team" entries, as oauthenticator's allowed_organizations takes them."""
+    client_id_env: str = "GITHUB_CLIENT_ID"
+    client_secret_env: str = "GITHUB_CLIENT_SECRET"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    kind: AuthKind = "local"
+    staff: tuple[str, ...] = ()
+    """User names that get the staff role in Practicum and admin rights on the hub."""
+    github: GitHubSettings = field(default_factory=GitHubSettings)
+
+
+@dataclass(frozen=True)
+class MeteringSettings:
+    interval_seconds: int = 60
+    slot_seconds: int = 60
+    """Servers are charged in prepaid slots of this length."""
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    ip: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    """Given in the file, else derived from ip and port (see `base_url`)."""
+    state: Path = field(default_factory=lambda: practicum_settings.state_home() / "hub")
+    course: Path | None = None
+    """course.toml; None: the demo course."""
+    notebooks: Path | None = None
+    """Exercise notebooks copied into each new home; None: none."""
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+    service_port: int = 8002
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    profiles: Mapping[str, Profile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
+    gpus: tuple[str, ...] = ()
+    metering: MeteringSettings = field(default_factory=MeteringSettings)
+    source: Path | None = None
+    """The file these settings came from (None: embedded defaults)."""
+
+    @property
+    def base_url(self) -> str:
+        """Where people (and notebook servers) reach the hub, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.ip in ("", "0.0.0.0") else self.ip
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def service_url(self) -> str:
+        """The course service through the proxy: what `practicum.submit()` talks to."""
+        return f"{self.base_url}/services/{SERVICE_NAME}"
+
+    @property
+    def default_profile(self) -> Profile:
+        """The profile of a start without options: the first CPU profile, else the first."""
+        cpu = [p for p in self.profiles.values() if not p.gpu]
+        return (cpu or list(self.profiles.values()))[0]
+
+    @property
+    def homes(self) -> Path:
+        return self.state / "homes"
+
+    @property
+    def service_state(self) -> Path:
+        return self.state / "service"
+
+
+def settings_path() -> Path | None:
+    """$PRACTICUM_CONFIG, else ./practicum.toml when it exists, else None (defaults)."""
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env).expanduser()
+    here = Path("practicum.toml")
+    return here.resolve() if here.is_file() else None
+
+
+def load_settings(path: Path | None = None) -> HubSettings:
+    """Settings from `path`, or the embedded defaults when `path` is None."""
+    if path is None:
+        return HubSettings(gpus=detect_gpus())
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(source, "", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CourseError(source, "", f"cannot be read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(source, "", f"TOML syntax error: {exc}") from None
+    settings = parse_settings(data, source, base=path.resolve().parent)
+    return replace(settings, source=path.resolve())
+
+
+def parse_settings(data: Mapping[str, object], source: str, base: Path) -> HubSettings:
+    """Relative paths in the file are read from `base` (the file's folder); `source` names
+    the file in messages."""
+    root = CheckedTable(data, "", source)
+    root.only("hub", "auth", "profiles", "gpus", "metering")
+    hub = root.table("hub") or CheckedTable({}, "hub", source)
+    hub.only(
+        "ip",
+        "port",
+        "public_url",
+        "state",
+        "course",
+        "notebooks",
+        "hub_port",
+        "proxy_api_port",
+        "service_port",
+    )
+    defaults = HubSettings
+    public_url = hub.get("public_url", str, "")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        hub.fail("public_url", f"{public_url!r} must start with http:// or https://")
+    state = _path(hub, "state", base)
+    return HubSettings(
+        ip=hub.get("ip", str, defaults.ip),
+        port=_port(hub, "port", defaults.port),
+        public_url=public_url,
+        state=state or practicum_settings.state_home() / "hub",
+        course=_path(hub, "course", base),
+        notebooks=_path(hub, "notebooks", base),
+        hub_port=_port(hub, "hub_port", defaults.hub_port),
+        proxy_api_port=_port(hub, "proxy_api_port", defaults.proxy_api_port),
+        service_port=_port(hub, "service_port", defaults.service_port),
+        auth=_auth(root.table("auth")),
+        profiles=_profiles(root.table("profiles")),
+        gpus=_gpus(root.table("gpus")),
+        metering=_metering(root.table("metering")),
+    )
+
+
+def _port(table: CheckedTable, key: str, default: int) -> int:
+    port = table.integer(key, default, minimum=1)
+    if port > 65535:
+        table.fail(key, f"{port} is not a TCP port (1-65535)")
+    return port
+
+
+def _path(table: CheckedTable, key: str, base: Path) -> Path | None:
+    value = table.get(key, str)
+    if value is None:
+        return None
+    if not value.strip():
+        table.fail(key, "empty")
+    return base / Path(value).expanduser()
+
+
+def _names(table: CheckedTable, key: str) -> tuple[str, ...]:
+    items = table.get(key, list, [])
+    for index, item in enumerate(items):
+        if not isinstance(item, str) or not item.strip():
+            table.fail(key, f"expected a non-empty string, got {item!r}", index)
+    return tuple(items)
+
+
+def _auth(table: CheckedTable | None) -> AuthSettings:
+    if table is None:
+        return AuthSettings()
+    table.only("kind", "staff", "github")
+    kind = table.choice("kind", AUTH_KINDS, "local")
+    staff = tuple(name.lower() for name in _names(table, "staff"))
+    github = table.table("github")
+    if github is None:
+        if kind == "github":
+            table.missing("github", "GitHub login needs organizations or teams to admit")
+        return AuthSettings(kind, staff)
+    github.only("organizations", "teams", "client_id_env", "client_secret_env")
+    teams = _names(github, "teams")
+    for index, team in enumerate(teams):
+        if team.count(":") != 1 or team.startswith(":") or team.endswith(":"):
+            github.fail("teams", f"{team!r} is not of the form 'org:team'", index)
+    settings = GitHubSettings(
+        organizations=_names(github, "organizations"),
+        teams=teams,
+        client_id_env=github.get("client_id_env", str, GitHubSettings.client_id_env),
+        client_secret_env=github.get("client_secret_env", str, GitHubSettings.client_secret_env),
+    )
+    if kind == "github" and not settings.organizations and not settings.teams:
+        github.fail(None, "list organizations or teams: without them anyone on GitHub gets in")
+    return AuthSettings(kind, staff, settings)
+
+
+def _profiles(table: CheckedTable | None) -> dict[str, Profile]:
+    """A [profiles] table replaces the defaults: it says exactly what students may start."""
+    if table is None:
+        return dict(DEFAULT_PROFILES)
+    profiles = {}
+    for name in table.data:
+        if not name or not all(c.isalnum() or c in "-_" for c in name) or name != name.lower():
+            table.fail(name, f"{name!r} is not a profile name: use a-z, 0-9, '-' and '_'")
+        one = table.need_table(name)
+        one.only(
+            "display_name", "description", "gpu", "idle_timeout_minutes", "cpu_limit", "mem_limit"
+        )
+        gpu = one.get("gpu", bool, False)
+        cpu_limit = one.get("cpu_limit", float)
+        if cpu_limit is not None and cpu_limit <= 0:
+            one.fail("cpu_limit", f"{cpu_limit:g} is not a positive number of CPUs")
+        profiles[name] = Profile(
+            name=name,
+            display_name=one.get("display_name", str, name.upper()),
+            gpu=gpu,
+            idle_timeout_minutes=one.integer("idle_timeout_minutes", 20 if gpu else 120, minimum=1),
+            cpu_limit=cpu_limit,
+            mem_limit=one.get("mem_limit", str),
+            description=one.get("description", str, ""),
+        )
+    if not profiles:
+        table.fail(None, "empty: list at least one profile, e.g. [profiles.cpu]")
+    return profiles
+
+
+def _gpus(table: CheckedTable | None) -> tuple[str, ...]:
+    if table is None:
+        return detect_gpus()
+    table.only("devices")
+    devices = _names(table, "devices")
+    for index, device in enumerate(devices):
+        if device in devices[:index]:
+            table.fail("devices", f"GPU {device!r} is listed twice", index)
+    return devices
+
+
+def _metering(table: CheckedTable | None) -> MeteringSettings:
+    if table is None:
+        return MeteringSettings()
+    table.only("interval_seconds", "slot_seconds")
+    return MeteringSettings(
+        interval_seconds=table.integer("interval_seconds", 60, minimum=1),
+        slot_seconds=table.integer("slot_seconds", 60, minimum=1),
+    )
+
+
+def detect_gpus() -> tuple[str, ...]:
+    """GPU indices from `nvidia-smi -L` ("0", "1", ...); none when it is absent or fails."""
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return ()
+    try:
+        listing = subprocess.run(
+            [exe, "-L"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    count = sum(1 for line in listing.splitlines() if line.startswith("GPU "))
+    return tuple(str(i) for i in range(count))
