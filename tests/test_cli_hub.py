@@ -64,7 +64,7 @@ def test_up_prepares_config_database_and_first_staff_login(toml: Path) -> None:
     assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
     assert "Practicum on http://127.0.0.1:18000/" in result.output
     assert f"staff login: staff / {password}" in result.output
-    assert f"staff tools: export PRACTICUM_STATE={state / 'service'}  (then: " in result.output
+    assert "staff tools: practicum users add NAME" in result.output
     config_file = state / "jupyterhub_config.py"
     assert f"load_settings(Path({str(toml)!r}))" in config_file.read_text()
     assert f"would run:   {Path(sys.executable).parent / 'jupyterhub'} -f {config_file}" in (
@@ -75,6 +75,9 @@ def test_up_prepares_config_database_and_first_staff_login(toml: Path) -> None:
         staff = store.verify_password(session, "staff", password)
         assert staff is not None and staff.role == "staff"
     engine.dispose()
+
+    listed = invoke("users", "list")  # staff tools reach the hub's database unprompted
+    assert listed.exit_code == 0 and "staff" in listed.output, listed.output
 
     again = invoke("up", "--dry-run")  # nothing is recreated
     assert again.exit_code == 0 and f"staff / {password}" in again.output

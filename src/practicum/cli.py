@@ -227,13 +227,13 @@ def serve(
     --hub also credits, notebook servers and the GPU queue."""
     import uvicorn
 
+    from practicum.cli_state import course_config
     from practicum.course import CourseError
     from practicum.hub.settings import load_settings, settings_path
-    from practicum.service.config import load_config
     from practicum.web.app import create_app
     from practicum.web.hub_mode import HubModeError, hub_mode_from_env
 
-    config = load_config()
+    config = course_config()
     try:
         hub = None if standalone else hub_mode_from_env(load_settings(settings_path()))
         app_ = create_app(config, hub=hub)  # migrates the database and reads the course once

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from practicum import store
 from practicum.atomic import write_text_atomic
+from practicum.cli_state import course_config
 from practicum.hub.credits import credits_to_mc, format_credits
 from practicum.hub.jupyterhub_config import (
     config_file_text,
@@ -193,8 +194,8 @@ def up(
     console.print(f"  staff login: {escape(prepared.staff_login)}", soft_wrap=True)
     console.print(f"  state:       {settings.state}", soft_wrap=True)
     console.print(
-        f"  staff tools: export PRACTICUM_STATE={service_config(settings).state}  "
-        "(then: practicum users add NAME, practicum homework publish ID)",
+        "  staff tools: practicum users add NAME, practicum homework publish ID, "
+        "practicum credits list (run beside the same practicum.toml)",
         soft_wrap=True,
     )
     if dry_run:
@@ -211,7 +212,7 @@ def up(
 
 def _with_session(action: Callable[[Session], T], *, read_only: bool = False) -> T:
     def run() -> T:
-        database_url = service_config(load_settings(settings_path())).database_url
+        database_url = course_config().database_url
         store.upgrade(database_url)
         engine: Engine = store.make_engine(database_url)
         try:

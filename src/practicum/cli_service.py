@@ -19,10 +19,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from practicum import store
+from practicum.cli_state import course_config
 from practicum.course import CourseError
 from practicum.data import DataError
 from practicum.service.answers import AnswerCorrupt, NotPublished
-from practicum.service.config import ServiceConfig, load_config
+from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
 from practicum.store.models import Role
 
@@ -54,7 +55,7 @@ _USER_ERRORS = (
 def _run(action: Callable[[ServiceConfig, Engine], T]) -> T:
     """Migrate, run `action` with a fresh engine, and turn fixable errors into one line."""
     try:
-        config = load_config()
+        config = course_config()
         store.upgrade(config.database_url)
         engine = store.make_engine(config.database_url)
         try:

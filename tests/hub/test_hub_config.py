@@ -168,6 +168,9 @@ def test_practicum_runs_as_a_hub_service(settings: HubSettings) -> None:
     assert roles["idle-culler"]["services"] == ["idle-culler"]
     assert "delete:servers" in roles["idle-culler"]["scopes"]
     assert "admin:users" not in roles["idle-culler"]["scopes"]
+    # every user may reach the dashboard (the hub's default user role may not)
+    assert "access:services!service=practicum" in roles["user"]["scopes"]
+    assert "self" in roles["user"]["scopes"]
 
 
 def test_the_services_database_can_be_postgresql(

@@ -221,6 +221,9 @@ def _services(c: Any, settings: HubSettings, service_token: str) -> None:
     c.JupyterHub.load_roles = [
         {"name": "practicum-service", "scopes": SERVICE_SCOPES, "services": [SERVICE_NAME]},
         {"name": "idle-culler", "scopes": CULLER_SCOPES, "services": [CULLER_NAME]},
+        # the default user role reaches no service: without this every student's login to
+        # the dashboard ends in the hub's 403 "no permission to access service practicum"
+        {"name": "user", "scopes": ["self", f"access:services!service={SERVICE_NAME}"]},
     ]
 
 
