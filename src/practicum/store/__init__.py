@@ -74,6 +74,7 @@ from practicum.store.ops import (
     record_submission,
     scores_for_leaderboard,
     set_picks,
+    latest_public_scores,
     submissions_for,
 )
 
@@ -133,6 +134,7 @@ __all__ = [
     "set_password",
     "set_picks",
     "staff_grant",
+    "latest_public_scores",
     "submissions_for",
     "tokens_for",
     "upgrade",

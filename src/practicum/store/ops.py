@@ -229,6 +229,23 @@ def submissions_for(
     return list(session.scalars(query.order_by(Submission.created_at, Submission.id)))
 
 
+def latest_public_scores(session: Session, user_id: int) -> dict[str, float]:
+    """Each homework's public score of the user's latest submission (the dashboard's
+    "your score" column: what the notebook just printed, seen again on the course site)."""
+    latest = (
+        select(Submission.homework_id, func.max(Submission.id).label("last"))
+        .where(Submission.user_id == user_id)
+        .group_by(Submission.homework_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Submission.homework_id, Submission.public_score).join(
+            latest, Submission.id == latest.c.last
+        )
+    )
+    return {homework_id: score for homework_id, score in rows}
+
+
 def set_picks(
     session: Session,
     user: User,

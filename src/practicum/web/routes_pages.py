@@ -72,6 +72,7 @@ def home(
         user=user,
         open_numbers={lesson.number for lesson in open_lessons(course, now)},
         homework=boards.homework_status(db, course),
+        my_scores=store.latest_public_scores(db, user.id),
         lateness={hw_id: lateness(hw, now).status for hw_id, hw in course.homework.items()},
         now=now,
         credits=dashboard_panel(request, db, course, user, servers, now),
