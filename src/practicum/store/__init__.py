@@ -70,11 +70,11 @@ from practicum.store.ops import (
     LeaderboardRow,
     gc_blobs,
     gradebook_rows,
+    latest_public_scores,
     record_homework,
     record_submission,
     scores_for_leaderboard,
     set_picks,
-    latest_public_scores,
     submissions_for,
 )
 
@@ -121,6 +121,7 @@ __all__ = [
     "grant_due_lessons_to_all",
     "history",
     "join_queue",
+    "latest_public_scores",
     "leave_queue",
     "make_engine",
     "record_homework",
@@ -134,7 +135,6 @@ __all__ = [
     "set_password",
     "set_picks",
     "staff_grant",
-    "latest_public_scores",
     "submissions_for",
     "tokens_for",
     "upgrade",
