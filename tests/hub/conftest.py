@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from sqlalchemy import Engine
 
 from practicum.store import make_engine, upgrade
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "service"))  # tiny_homework, browser_setup
 
 
 @pytest.fixture

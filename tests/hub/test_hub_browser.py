@@ -16,27 +16,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser_setup import CHROMIUM, CHROMIUM_ARGS
 from live_hub import PASSWORD, LiveHub, live_hub, proxy_or_skip
 from playwright.sync_api import Page, expect, sync_playwright
+from tiny_homework import publish_labels
 
 from practicum import store
-from practicum.grading.split import make_split, split_digest
-from practicum.service.answers import write_answer
+from practicum.grading.split import make_split
 from practicum.service.config import ServiceConfig
 
 proxy_or_skip()
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing: scripts/setup.sh installs it", allow_module_level=True)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 HW, N_ITEMS, N_CLASSES = "lesson1-live", 30, 10
 Y_TEST = np.random.default_rng(1).integers(0, N_CLASSES, N_ITEMS)
@@ -80,30 +71,12 @@ report_required = false
 
 
 def publish(config: ServiceConfig) -> None:
-    """What `practicum homework publish` leaves behind, for a 30-item homework."""
-    published_at = datetime.now(UTC) - timedelta(hours=1)
-    private = config.private_dir / HW
-    private.mkdir(parents=True)
-    write_answer(private, Y_TEST, MASK, seed=5, public_fraction=0.5, published_at=published_at)
-    shared = config.shared_dir / HW
-    shared.mkdir(parents=True)
-    np.save(shared / "x_test.npy", np.zeros((N_ITEMS, 28, 28), np.uint8))
     engine = store.make_engine(config.database_url)
-    with store.session_scope(engine) as session:
-        store.record_homework(
-            session,
-            homework_id=HW,
-            published_at=published_at,
-            metric="accuracy",
-            higher_is_better=True,
-            submission_kind="labels",
-            n_items=N_ITEMS,
-            split_seed=5,
-            split_digest=split_digest(MASK),
-            public_count=int(MASK.sum()),
-            private_path=private,
-            public_dir=shared,
-        )
+    published_at = datetime.now(UTC) - timedelta(hours=1)
+    x_test = np.zeros((N_ITEMS, 28, 28), np.uint8)
+    publish_labels(
+        config, engine, HW, Y_TEST, MASK, seed=5, x_test=x_test, published_at=published_at
+    )
     engine.dispose()
 
 

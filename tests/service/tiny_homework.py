@@ -101,32 +101,52 @@ def make_config(root: Path, *, max_upload_mb: int = 1) -> ServiceConfig:
     )
 
 
-def publish_tiny(config: ServiceConfig, engine: Engine) -> None:
-    """What `practicum homework publish` leaves behind, for the tiny homework."""
-    private = config.private_dir / HW
+def publish_labels(
+    config: ServiceConfig,
+    engine: Engine,
+    homework_id: str,
+    y_test: np.ndarray,
+    mask: np.ndarray,
+    *,
+    seed: int,
+    x_test: np.ndarray,
+    published_at: datetime,
+) -> None:
+    """What `practicum homework publish` leaves behind for a labels homework: the hidden
+    answer (private), x_test (shared) and the database record."""
+    private = config.private_dir / homework_id
     private.mkdir(parents=True)
-    published_at = OPENS - timedelta(days=1)
+    fraction = float(mask.mean())
     write_answer(
-        private, Y_TEST, PUBLIC_MASK, seed=3, public_fraction=0.4, published_at=published_at
+        private, y_test, mask, seed=seed, public_fraction=fraction, published_at=published_at
     )
-    shared = config.shared_dir / HW
+    shared = config.shared_dir / homework_id
     shared.mkdir(parents=True)
-    np.save(shared / "x_test.npy", np.zeros((N_ITEMS, 4), np.float32))
+    np.save(shared / "x_test.npy", x_test)
     with store.session_scope(engine) as session:
         store.record_homework(
             session,
-            homework_id=HW,
+            homework_id=homework_id,
             published_at=published_at,
             metric="accuracy",
             higher_is_better=True,
             submission_kind="labels",
-            n_items=N_ITEMS,
-            split_seed=3,
-            split_digest=split_digest(PUBLIC_MASK),
-            public_count=int(PUBLIC_MASK.sum()),
+            n_items=len(y_test),
+            split_seed=seed,
+            split_digest=split_digest(mask),
+            public_count=int(mask.sum()),
             private_path=private,
             public_dir=shared,
         )
+
+
+def publish_tiny(config: ServiceConfig, engine: Engine) -> None:
+    """The tiny homework, published."""
+    x_test = np.zeros((N_ITEMS, 4), np.float32)
+    published_at = OPENS - timedelta(days=1)
+    publish_labels(
+        config, engine, HW, Y_TEST, PUBLIC_MASK, seed=3, x_test=x_test, published_at=published_at
+    )
 
 
 def labels_csv(labels: np.ndarray) -> bytes:

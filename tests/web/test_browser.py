@@ -17,20 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser_setup import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tiny_homework import AFTER, HW, PUBLIC_MASK, Y_TEST, accuracy, labels_csv, with_errors
 from web_helpers import Clock, Service, password, serve_live, upload
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NPY_MAGIC = b"\x93NUMPY"
 
 if not CHROMIUM.exists():
