@@ -170,13 +170,20 @@ def _authenticator(c: Any, settings: HubSettings) -> None:
     c.GitHubOAuthenticator.scope = ["read:org"]  # membership of private orgs and teams
 
 
+NO_UPDATE_CHECK = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
+
+
 def _spawner(c: Any, settings: HubSettings, service_token: str) -> None:
     default = settings.default_profile.name
     c.JupyterHub.spawner_class = "practicum.hub.spawner.PracticumSpawner"
     c.Spawner.cmd = [venv_command("jupyterhub-singleuser")]
     c.Spawner.default_url = "/lab"
+    # JupyterLab would fetch news and check PyPI for updates in every student's server:
+    # neither is theirs to act on, and a course machine may have no internet
+    args = ["--LabApp.news_url=None", f"--LabApp.check_for_updates_class={NO_UPDATE_CHECK}"]
     if os.geteuid() == 0:  # a container's root: Jupyter refuses to run as root unless told
-        c.Spawner.args = ["--allow-root"]
+        args.append("--allow-root")
+    c.Spawner.args = args
     c.Spawner.pre_spawn_hook = SpawnCheck(service_direct_url(settings), service_token, default)
     c.PracticumSpawner.home_dir_template = str(settings.homes / "{username}")
     c.PracticumSpawner.profiles = dict(settings.profiles)
