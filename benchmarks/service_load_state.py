@@ -130,16 +130,7 @@ def make_state(
     course = root / "course.toml"
     course.write_text(course_toml(now, daily_limit), encoding="utf-8")
     env = {"PRACTICUM_STATE": str(root / "state"), "PRACTICUM_COURSE": str(course)}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        config = load_config()  # exactly what the server process will read
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    config = load_config({**os.environ, **env})  # exactly what the server process will read
     config.course()  # a course.toml mistake stops here, not in the server's log
 
     y_test = np.random.default_rng(seed).integers(0, N_CLASSES, n_items)

@@ -7,6 +7,7 @@ environment at run time and be heard.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 SYSTEM_DATA_DIRS: tuple[Path, ...] = (Path("/usr/share/datasets"),)
@@ -30,9 +31,11 @@ def system_data_dirs() -> tuple[Path, ...]:
     return SYSTEM_DATA_DIRS
 
 
-def state_home() -> Path:
-    """Per-user progress (quiz unlocks, checkpoints): $PRACTICUM_HOME, else ~/.practicum."""
-    env = os.environ.get("PRACTICUM_HOME")
+def state_home(environ: Mapping[str, str] | None = None) -> Path:
+    """Per-user progress (quiz unlocks, checkpoints): $PRACTICUM_HOME, else ~/.practicum.
+
+    `environ` stands in for os.environ (the environment of another process)."""
+    env = (os.environ if environ is None else environ).get("PRACTICUM_HOME")
     return Path(env).expanduser() if env else Path.home() / ".practicum"
 
 

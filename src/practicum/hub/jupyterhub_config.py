@@ -13,8 +13,6 @@ import os
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +74,7 @@ def service_environment(settings: HubSettings) -> dict[str, str]:
 
 def service_config(settings: HubSettings) -> ServiceConfig:
     """The course service's paths (database, shared homework) exactly as it will see them."""
-    with _environ(service_environment(settings)):
-        return load_config()
+    return load_config({**os.environ, **service_environment(settings)})
 
 
 def service_direct_url(settings: HubSettings) -> str:
@@ -232,17 +229,3 @@ def _services(c: Any, settings: HubSettings, service_token: str) -> None:
         # the dashboard ends in the hub's 403 "no permission to access service practicum"
         {"name": "user", "scopes": ["self", f"access:services!service={SERVICE_NAME}"]},
     ]
-
-
-@contextmanager
-def _environ(overlay: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in overlay}
-    os.environ.update(overlay)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,9 +45,12 @@ class ServiceConfig:
         return path.read_text(encoding="utf-8").strip()
 
 
-def load_config() -> ServiceConfig:
-    env = os.environ.get
-    state = Path(env("PRACTICUM_STATE") or settings.state_home() / "service").expanduser()
+def load_config(environ: Mapping[str, str] | None = None) -> ServiceConfig:
+    """The config from `environ` (default: this process's environment); passing another
+    process's environment tells what that process will read without touching os.environ."""
+    environ = os.environ if environ is None else environ
+    env = environ.get
+    state = Path(env("PRACTICUM_STATE") or settings.state_home(environ) / "service").expanduser()
     course = env("PRACTICUM_COURSE")
     return ServiceConfig(
         state=state,
