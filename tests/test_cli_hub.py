@@ -202,4 +202,7 @@ def test_credits_errors_are_one_line(toml: Path) -> None:
     one_error_line(
         invoke("credits", "grant", "alice", "0", "--reason", "x", "--by", "prof"), "zero"
     )
+    one_error_line(  # the web form's typo guard holds here too
+        invoke("credits", "grant", "alice", "1e9", "--reason", "x", "--by", "prof"), "limited to"
+    )
     one_error_line(invoke("credits", "list", "--user", "zed"), "no user 'zed'")

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from practicum import store
 from practicum.atomic import write_text_atomic
 from practicum.cli_state import course_config
-from practicum.hub.credits import credits_to_mc, format_credits
+from practicum.hub.credits import format_credits, parse_credits
 from practicum.hub.jupyterhub_config import (
     config_file_text,
     find_proxy,
@@ -280,7 +280,7 @@ def credits_list(
 @credits_app.command("grant")
 def credits_grant(
     student: Annotated[str, typer.Argument(help="Who receives the credits.")],
-    amount: Annotated[float, typer.Argument(help="Credits; to take some back: -- -2.5")],
+    amount: Annotated[str, typer.Argument(help="Credits; to take some back: -- -2.5")],
     reason: Annotated[str, typer.Option("--reason", help="Why (shown in their history).")],
     by: Annotated[
         str | None, typer.Option("--by", help="Staff member granting (default: the only one).")
@@ -291,7 +291,7 @@ def credits_grant(
     def grant(session: Session) -> None:
         receiver = _user(session, student)
         giver = _granting_staff(session, by)
-        amount_mc = credits_to_mc(amount)
+        amount_mc = parse_credits(amount)
         now = datetime.now(UTC)
         balance = ledger.staff_grant(session, giver, receiver, amount_mc, reason, now)
         console.print(

@@ -17,6 +17,7 @@ from practicum.hub.credits import (
     format_credits,
     format_duration,
     grant_key,
+    parse_credits,
     run_key,
     slot_charges,
     time_left,
@@ -137,3 +138,25 @@ def test_durations_read_like_a_person_would_say_them() -> None:
     assert format_duration(timedelta(seconds=59)) == "under a minute"
     assert format_duration(timedelta(minutes=12, seconds=30)) == "12 min"
     assert format_duration(timedelta(hours=3, minutes=5)) == "3 h 05 min"
+
+
+@pytest.mark.parametrize(
+    ("typed", "mc"), [("10", 10_000), (" -2.5 ", -2_500), ("0.001", 1), ("1e2", 100_000)]
+)
+def test_typed_amounts_become_exact_millicredits(typed: str, mc: int) -> None:
+    assert parse_credits(typed) == mc
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("ten", "not a number of credits"),
+        ("nan", "limited to"),
+        ("inf", "limited to"),
+        ("100001", "limited to"),
+        ("0.0005", "at most three decimals"),
+    ],
+)
+def test_typos_in_amounts_are_refused_with_the_reason(typed: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_credits(typed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from hashlib import sha256
 from typing import Literal, NamedTuple
@@ -56,6 +56,27 @@ def _exact(value: float) -> Fraction:
 def credits_to_mc(credits: float) -> int:
     """Whole millicredits for an amount in credits (half a millicredit rounds to even)."""
     return round(_exact(credits) * MC_PER_CREDIT)
+
+
+MAX_GRANT_CREDITS = Decimal(100_000)
+"""A typo guard: no single grant or adjustment moves more than this."""
+
+
+def parse_credits(text: str) -> int:
+    """A staff member's typed amount ('10', '-2.5') in millicredits, exactly (no float
+    rounding); ValueError with the reason for anything else."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(
+            f"{text.strip()[:20]!r} is not a number of credits (e.g. 10 or -2.5)"
+        ) from None
+    if not value.is_finite() or abs(value) > MAX_GRANT_CREDITS:
+        raise ValueError(f"grants are limited to ±{MAX_GRANT_CREDITS} credits at a time")
+    mc = value * MC_PER_CREDIT
+    if mc != mc.to_integral_value():
+        raise ValueError("credits have at most three decimals")
+    return int(mc)
 
 
 def _cumulative_mc(rate: Fraction, slots: int, slot_seconds: int) -> int:
