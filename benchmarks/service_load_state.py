@@ -18,15 +18,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from practicum import store
-from practicum.grading.split import make_split, split_digest
-from practicum.service.answers import write_answer
+from practicum.grading.split import make_split
 from practicum.service.config import ServiceConfig, load_config
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "service"))
-from tiny_homework import labels_csv
+from tiny_homework import labels_csv, publish_labels
 
 HOMEWORK = "hw-load"
 N_CLASSES = 10
@@ -84,43 +83,6 @@ class LoadState:
     """Student name -> API token."""
 
 
-def publish_synthetic(
-    config: ServiceConfig,
-    engine: Engine,
-    y_test: np.ndarray,
-    public_mask: np.ndarray,
-    published_at: datetime,
-) -> None:
-    """What `practicum homework publish` leaves behind, without a data set to cut."""
-    private = config.private_dir / HOMEWORK
-    private.mkdir(parents=True)
-    write_answer(
-        private,
-        y_test,
-        public_mask,
-        seed=SPLIT_SEED,
-        public_fraction=PUBLIC_FRACTION,
-        published_at=published_at,
-    )
-    shared = config.shared_dir / HOMEWORK
-    shared.mkdir(parents=True)
-    with store.session_scope(engine) as session:
-        store.record_homework(
-            session,
-            homework_id=HOMEWORK,
-            published_at=published_at,
-            metric="accuracy",
-            higher_is_better=True,
-            submission_kind="labels",
-            n_items=len(y_test),
-            split_seed=SPLIT_SEED,
-            split_digest=split_digest(public_mask),
-            public_count=int(public_mask.sum()),
-            private_path=private,
-            public_dir=shared,
-        )
-
-
 def make_state(
     root: Path, *, n_items: int, n_students: int, daily_limit: int, seed: int = 0
 ) -> LoadState:
@@ -138,7 +100,16 @@ def make_state(
     store.upgrade(config.database_url)
     engine = store.make_engine(config.database_url)
     try:
-        publish_synthetic(config, engine, y_test, public_mask, now - timedelta(days=1))
+        publish_labels(  # what `practicum homework publish` leaves, without a data set to cut
+            config,
+            engine,
+            HOMEWORK,
+            y_test,
+            public_mask,
+            seed=SPLIT_SEED,
+            public_fraction=PUBLIC_FRACTION,
+            published_at=now - timedelta(days=1),
+        )
         with store.session_scope(engine) as session:
             tokens = {}
             for i in range(n_students):

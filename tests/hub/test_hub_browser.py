@@ -75,7 +75,15 @@ def publish(config: ServiceConfig) -> None:
     published_at = datetime.now(UTC) - timedelta(hours=1)
     x_test = np.zeros((N_ITEMS, 28, 28), np.uint8)
     publish_labels(
-        config, engine, HW, Y_TEST, MASK, seed=5, x_test=x_test, published_at=published_at
+        config,
+        engine,
+        HW,
+        Y_TEST,
+        MASK,
+        seed=5,
+        public_fraction=0.5,
+        published_at=published_at,
+        x_test=x_test,
     )
     engine.dispose()
 

@@ -109,20 +109,26 @@ def publish_labels(
     mask: np.ndarray,
     *,
     seed: int,
-    x_test: np.ndarray,
+    public_fraction: float,
     published_at: datetime,
+    x_test: np.ndarray | None = None,
 ) -> None:
     """What `practicum homework publish` leaves behind for a labels homework: the hidden
-    answer (private), x_test (shared) and the database record."""
+    answer (private), x_test if given (shared) and the database record."""
     private = config.private_dir / homework_id
     private.mkdir(parents=True)
-    fraction = float(mask.mean())
     write_answer(
-        private, y_test, mask, seed=seed, public_fraction=fraction, published_at=published_at
+        private,
+        y_test,
+        mask,
+        seed=seed,
+        public_fraction=public_fraction,
+        published_at=published_at,
     )
     shared = config.shared_dir / homework_id
     shared.mkdir(parents=True)
-    np.save(shared / "x_test.npy", x_test)
+    if x_test is not None:
+        np.save(shared / "x_test.npy", x_test)
     with store.session_scope(engine) as session:
         store.record_homework(
             session,
@@ -145,7 +151,15 @@ def publish_tiny(config: ServiceConfig, engine: Engine) -> None:
     x_test = np.zeros((N_ITEMS, 4), np.float32)
     published_at = OPENS - timedelta(days=1)
     publish_labels(
-        config, engine, HW, Y_TEST, PUBLIC_MASK, seed=3, x_test=x_test, published_at=published_at
+        config,
+        engine,
+        HW,
+        Y_TEST,
+        PUBLIC_MASK,
+        seed=3,
+        public_fraction=0.4,
+        published_at=published_at,
+        x_test=x_test,
     )
 
 
