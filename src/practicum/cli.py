@@ -171,11 +171,21 @@ def lesson_homework(
         typer.Option("--x-test", help="Test inputs (.npy); default: official test split."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    budget_minutes: Annotated[
+        float | None,
+        typer.Option(
+            "--budget-minutes",
+            help="Compute budget, for references with presets (lesson 2): the recipe that fits.",
+            min=0.1,
+        ),
+    ] = None,
 ) -> None:
     """Train the lesson's reference solution and write predictions for x_test."""
     from practicum.lessons.registry import run_homework
 
-    result = _run(lambda: run_homework(lesson, out, x_test=x_test, seed=seed))
+    result = _run(
+        lambda: run_homework(lesson, out, x_test=x_test, seed=seed, budget_minutes=budget_minutes)
+    )
     console.print(f"wrote {result.path} ({result.rows:,} rows) in {result.seconds:.0f} s")
     if result.score is not None:
         console.print(

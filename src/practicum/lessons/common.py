@@ -43,8 +43,11 @@ def image_grid(
     class_names: Sequence[str] | None = None,
     cols: int = 8,
     title: str | None = None,
+    titles: Sequence[str] | None = None,
+    cmap: str = "gray_r",
 ) -> Figure:
-    """Show images (N, H, W) or (N, H*W) for square images, in a grid with their labels."""
+    """Show images (N, H, W), (N, H*W) for square images, or colour (N, H, W, 3) in [0, 1]
+    or bytes, in a grid with their labels, or with `titles` (one text per image) instead."""
     import matplotlib.pyplot as plt
 
     n = len(images)
@@ -60,8 +63,10 @@ def image_grid(
         ax.axis("off")
         if i >= n:
             continue
-        ax.imshow(images[i], cmap="gray_r")
-        if labels is not None:
+        ax.imshow(images[i], cmap=cmap)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=8)
+        elif labels is not None:
             label = int(labels[i])
             ax.set_title(class_names[label] if class_names else str(label), fontsize=8)
     if title:

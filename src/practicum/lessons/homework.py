@@ -15,6 +15,8 @@ import numpy as np
 
 Solver = Callable[[dict[str, np.ndarray], np.ndarray, int], np.ndarray]
 """(training arrays, x_test, seed) -> predictions in the submission's value space."""
+BudgetedSolver = Callable[[float], Solver]
+"""minutes of compute -> a solver whose recipe fits them (`--budget-minutes`)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class HomeworkReference:
     solve: Solver
     write: Callable[[Path, np.ndarray], Path]
     metric: Callable[[np.ndarray, np.ndarray], float]
+    budgeted: BudgetedSolver | None = None
+    """Set where the reference has budget presets; `solve` is then its default budget."""
+
+    def solver(self, budget_minutes: float | None) -> Solver:
+        """The solver for a budget; a reference without presets refuses one."""
+        if budget_minutes is None:
+            return self.solve
+        if self.budgeted is None:
+            raise ValueError(
+                f"lesson {self.lesson}'s reference has no budget presets; leave out --budget-minutes"
+            )
+        return self.budgeted(budget_minutes)
 
 
 def check_x_test(ref: HomeworkReference, x: np.ndarray, source: str) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 from practicum import data
 from practicum.grading.label_csv import write_label_csv
 from practicum.grading.metrics import accuracy
-from practicum.lessons import lesson1, lesson3
+from practicum.lessons import lesson1, lesson2_fast, lesson3
 from practicum.lessons.homework import HomeworkReference, check_x_test
 
 HOMEWORK: dict[int, HomeworkReference] = {
@@ -28,6 +28,23 @@ HOMEWORK: dict[int, HomeworkReference] = {
         metric_name="accuracy",
         target=0.90,
         solve=lesson1.solve_homework,
+        write=write_label_csv,
+        metric=accuracy,
+    ),
+    2: HomeworkReference(
+        lesson=2,
+        title="CIFAR-10 with a fast CNN (airbench recipe, budget presets)",
+        dataset="cifar10",
+        train_split="train",
+        test_split="test",
+        input_key="x",
+        target_key="y",
+        input_shape=(32, 32, 3),
+        input_dtype="uint8",
+        metric_name="accuracy",
+        target=0.90,
+        solve=lesson2_fast.budgeted_solver(lesson2_fast.DEFAULT_BUDGET_MINUTES),
+        budgeted=lesson2_fast.budgeted_solver,
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -69,10 +86,16 @@ def get(lesson: int) -> HomeworkReference:
 
 
 def run_homework(
-    lesson: int, out: Path, *, x_test: Path | None = None, seed: int = 0
+    lesson: int,
+    out: Path,
+    *,
+    x_test: Path | None = None,
+    seed: int = 0,
+    budget_minutes: float | None = None,
 ) -> HomeworkResult:
     """Train the reference on the training split, predict x_test, write the submission."""
     ref = get(lesson)
+    solve = ref.solver(budget_minutes)
     y_true = None
     if x_test is None:
         test = data.load(ref.dataset, ref.test_split)
@@ -81,7 +104,7 @@ def run_homework(
         x = check_x_test(ref, _load_npy(x_test), str(x_test))
     train = data.load(ref.dataset, ref.train_split)
     start = time.perf_counter()
-    pred = ref.solve(train, x, seed)
+    pred = solve(train, x, seed)
     seconds = time.perf_counter() - start
     path = ref.write(out, pred)
     score = ref.metric(y_true, pred) if y_true is not None else None

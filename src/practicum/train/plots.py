@@ -1,4 +1,5 @@
-"""Learning curves: one panel per metric, training solid and validation dashed, runs by colour."""
+"""Learning curves (one panel per metric, training solid and validation dashed, runs by
+colour) and confusion matrices."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import matplotlib
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from practicum.train.history import History
+
+ArrayLike = Sequence[int] | np.ndarray[Any, Any]
 
 
 def plot_history(
@@ -42,6 +47,54 @@ def plot_history(
         _panel(ax, key, runs)
     if title:
         fig.suptitle(title)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=120)
+    return fig
+
+
+def plot_confusion_matrix(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    class_names: Sequence[str] | None = None,
+    *,
+    normalize: bool = True,
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Rows are the true classes, columns the predicted ones; with ``normalize`` each row is
+    shown as fractions of its class (the diagonal is then each class's recall).
+
+    The bright cells off the diagonal name the pairs of classes a model mixes up.
+    """
+    truth, guess = np.asarray(y_true).astype(np.int64), np.asarray(y_pred).astype(np.int64)
+    if truth.shape != guess.shape or truth.ndim != 1 or len(truth) == 0:
+        raise ValueError(
+            f"plot_confusion_matrix: need two equally long label vectors, got shapes "
+            f"{truth.shape} and {guess.shape}"
+        )
+    n = len(class_names) if class_names else int(max(truth.max(), guess.max())) + 1
+    if min(truth.min(), guess.min()) < 0 or max(truth.max(), guess.max()) >= n:
+        raise ValueError(f"plot_confusion_matrix: labels must be in 0..{n - 1}")
+    counts = np.bincount(truth * n + guess, minlength=n * n).reshape(n, n)
+    shown = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    plt = _pyplot()
+    fig: Figure
+    fig, ax = plt.subplots(figsize=(0.55 * n + 2.2, 0.55 * n + 1.6), layout="constrained")
+    plt.close(fig)
+    ax.imshow(shown, cmap="Blues", vmin=0)
+    names = list(class_names) if class_names else [str(i) for i in range(n)]
+    ax.set_xticks(range(n), names, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), names, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    high = shown.max() / 2
+    for (row, col), value in np.ndenumerate(shown):
+        text = f"{value:.2f}".lstrip("0") if normalize else str(value)
+        if value:
+            ax.text(col, row, text, ha="center", va="center", fontsize=7,
+                    color="white" if value > high else "black")  # fmt: skip
+    ax.set_title(title or f"confusion matrix ({len(truth)} examples)")
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, format="png", dpi=120)

@@ -1,0 +1,499 @@
+"""Lesson 2's homework reference: CIFAR-10 to 90%+ on two CPU cores, ~94% in seconds on a GPU.
+
+The recipe is Keller Jordan's airbench94 (MIT licence, github.com/KellerJordan/cifar10-airbench),
+itself the end of a line of speed records (Page's ResNet-9, tysam-code's hlb-CIFAR10). What
+makes it fast is not one trick but several, each worth a lesson on its own:
+
+1. a frozen first layer that *whitens* 2x2 patches (decorrelates the pixels it sees), so
+   the network starts from edges and colour contrasts instead of raw, correlated pixels;
+2. a small VGG-like network: three blocks of conv, max-pool, batch norm, GELU, conv, batch
+   norm, GELU; convolutions start as identities (Dirac init), so the untrained network
+   passes its input through;
+3. label smoothing (0.2), Nesterov SGD with a triangular learning-rate schedule, a much
+   larger learning rate for the batch-norm biases, and a *lookahead* average of the weights
+   that the network is pulled back to every five steps;
+4. flip-and-translate augmentation, with flips alternating epoch by epoch so every image is
+   seen both ways;
+5. test-time augmentation: the average of the network's answers for the image, its mirror
+   and two shifted copies.
+
+`preset` picks the width and number of epochs that fit a compute budget on the machine at
+hand by timing a few training steps first; `solve_cifar` is what `practicum lesson
+homework 2 --budget-minutes N` runs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+from torch import nn
+
+from practicum.lessons.lesson2_inputs import random_translate
+from practicum.train import choose_device, seed_everything
+from practicum.train.progress import epoch_bar
+
+CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR_STD = (0.2470, 0.2435, 0.2616)
+AIRBENCH_WIDTHS = (64, 256, 256)
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FastConfig:
+    """One training recipe; the defaults are airbench94's (94.0% in 9.9 epochs)."""
+
+    widths: tuple[int, int, int] = AIRBENCH_WIDTHS
+    epochs: float = 9.9
+    batch_size: int = 1024
+    lr: float = 11.5
+    """Per 1024 examples; divided below so a step has the scale of one gradient."""
+    momentum: float = 0.85
+    weight_decay: float = 0.0153
+    bias_scaler: float = 64.0
+    """Batch-norm biases learn this many times faster (without more weight decay)."""
+    label_smoothing: float = 0.2
+    whiten_bias_share: float = 0.3
+    """The whitening layer's bias trains for this share of the run, then freezes."""
+    translate: int = 2
+    tta_level: int = 2
+    """0: the image only; 1: and its mirror; 2: and two shifted copies of both."""
+    batchnorm_momentum: float = 0.6
+    scaling: float = 1 / 9
+
+    def describe(self) -> str:
+        w = "/".join(map(str, self.widths))
+        return (
+            f"widths {w}, {self.epochs:.1f} epochs, batch {self.batch_size}, TTA {self.tta_level}"
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# The network
+# ---------------------------------------------------------------------------------------
+
+
+class BatchNorm(nn.BatchNorm2d):
+    """Batch norm without a learned scale: the following GELU only needs a shift."""
+
+    def __init__(self, channels: int, momentum: float) -> None:
+        super().__init__(channels, eps=1e-12, momentum=1 - momentum)
+        self.weight.requires_grad = False
+
+
+class Conv(nn.Conv2d):
+    """3x3 'same' convolution that starts as an identity on its first input channels."""
+
+    def __init__(self, channels_in: int, channels_out: int) -> None:
+        super().__init__(channels_in, channels_out, kernel_size=3, padding="same", bias=False)
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        w = self.weight.data
+        torch.nn.init.dirac_(w[: w.size(1)])
+
+
+class ConvGroup(nn.Module):
+    def __init__(self, channels_in: int, channels_out: int, momentum: float) -> None:
+        super().__init__()
+        self.conv1 = Conv(channels_in, channels_out)
+        self.pool = nn.MaxPool2d(2)
+        self.norm1 = BatchNorm(channels_out, momentum)
+        self.conv2 = Conv(channels_out, channels_out)
+        self.norm2 = BatchNorm(channels_out, momentum)
+        self.activ = nn.GELU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.activ(self.norm1(self.pool(self.conv1(x))))
+        out: torch.Tensor = self.activ(self.norm2(self.conv2(x)))
+        return out
+
+
+class FastNet(nn.Module):
+    def __init__(self, cfg: FastConfig, n_classes: int = 10) -> None:
+        super().__init__()
+        w1, w2, w3 = cfg.widths
+        self.whiten = nn.Conv2d(3, 24, kernel_size=2, padding=0, bias=True)
+        self.whiten.weight.requires_grad = False
+        self.blocks = nn.Sequential(
+            ConvGroup(24, w1, cfg.batchnorm_momentum),
+            ConvGroup(w1, w2, cfg.batchnorm_momentum),
+            ConvGroup(w2, w3, cfg.batchnorm_momentum),
+        )
+        self.head = nn.Linear(w3, n_classes, bias=False)
+        self.scaling = cfg.scaling
+
+    @property
+    def whiten_bias(self) -> torch.Tensor:
+        bias = self.whiten.bias
+        assert bias is not None  # built with bias=True
+        return bias
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(F.gelu(self.whiten(x)))
+        x = F.adaptive_max_pool2d(x, 1).flatten(1)
+        logits: torch.Tensor = self.head(x) * self.scaling
+        return logits
+
+
+def patch_whitening(x: torch.Tensor, eps: float = 5e-4) -> torch.Tensor:
+    """Weights of a 2x2 conv that whitens the patches of normalised images `x` (N, 3, H, W).
+
+    Each of the 12 eigenvectors of the patches' covariance, divided by the square root of
+    its eigenvalue, is one filter; the filters come in +/- pairs so that the GELU after
+    them keeps both signs: 24 output channels.
+    """
+    patches = x.unfold(2, 2, 1).unfold(3, 2, 1).transpose(1, 3).reshape(-1, 3, 2, 2).double()
+    flat = patches.reshape(len(patches), -1)
+    covariance = flat.T @ flat / len(flat)
+    eigenvalues, eigenvectors = torch.linalg.eigh(covariance)
+    eigenvalues, eigenvectors = eigenvalues.flip(0), eigenvectors.T.flip(0)
+    filters = (eigenvectors / torch.sqrt(eigenvalues + eps)[:, None]).reshape(12, 3, 2, 2)
+    return torch.cat((filters, -filters)).float()
+
+
+def make_fast_net(cfg: FastConfig, whitening_data: torch.Tensor) -> FastNet:
+    """The network with its whitening layer fitted on (normalised) training images."""
+    net = FastNet(cfg)
+    with torch.no_grad():
+        net.whiten.weight.copy_(patch_whitening(whitening_data))
+        nn.init.zeros_(net.whiten_bias)
+    return net
+
+
+def _on(net: FastNet, device: torch.device) -> FastNet:
+    """On `device`, channels-last: the layout oneDNN and cuDNN convolve fastest."""
+    net.to(device)
+    net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    return net
+
+
+# ---------------------------------------------------------------------------------------
+# Data: normalisation and augmentation
+# ---------------------------------------------------------------------------------------
+
+
+def to_tensor(x: NDArray[np.uint8], device: torch.device) -> torch.Tensor:
+    """uint8 (N, 32, 32, 3) images to normalised float (N, 3, 32, 32), channels-last memory."""
+    if x.ndim != 4 or x.shape[1:] != (32, 32, 3) or x.dtype != np.uint8:
+        raise ValueError(f"expected uint8 images of shape (N, 32, 32, 3), got {x.dtype} {x.shape}")
+    t = torch.from_numpy(np.ascontiguousarray(x)).to(device).permute(0, 3, 1, 2).float() / 255
+    mean = torch.tensor(CIFAR_MEAN, device=device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR_STD, device=device).view(1, 3, 1, 1)
+    return ((t - mean) / std).contiguous(memory_format=torch.channels_last)
+
+
+def epoch_batches(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    cfg: FastConfig,
+    epoch: int,
+    base_flip: torch.Tensor,
+    generator: torch.Generator,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch of shuffled, augmented batches (the last, smaller batch is dropped).
+
+    Flips alternate: an image mirrored in epoch 0 is not mirrored in epoch 1 and so on,
+    so every image is seen both ways every two epochs instead of by chance.
+    """
+    flip = base_flip ^ bool(epoch % 2)
+    images = torch.where(flip.view(-1, 1, 1, 1), x.flip(-1), x)
+    images = random_translate(images, cfg.translate, generator=generator)
+    order = torch.randperm(len(x), generator=generator).to(x.device)
+    for start in range(0, len(x) - cfg.batch_size + 1, cfg.batch_size):
+        rows = order[start : start + cfg.batch_size]
+        yield images[rows], y[rows]
+
+
+# ---------------------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------------------
+
+
+def triangle(steps: int, start: float, end: float, peak: float) -> NDArray[np.float64]:
+    """Learning-rate multipliers: linear from `start` up to 1 at `peak` (a share), down to `end`."""
+    return np.interp(np.arange(steps + 1), [0, int(peak * steps), steps], [start, 1.0, end])
+
+
+class Lookahead:
+    """A slow copy of the weights; every few steps the network is pulled back towards it.
+
+    The pull (`decay`) grows over the run, so late, noisy steps are averaged out.
+    """
+
+    def __init__(self, net: nn.Module) -> None:
+        self.slow = {k: v.detach().clone() for k, v in net.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, net: nn.Module, decay: float) -> None:
+        for slow, fast in zip(self.slow.values(), net.state_dict().values(), strict=True):
+            if fast.dtype.is_floating_point:
+                slow.lerp_(fast, 1 - decay)
+                fast.copy_(slow)
+
+
+def _optimizer(net: FastNet, cfg: FastConfig) -> torch.optim.SGD:
+    kilostep_scale = 1024 * (1 + 1 / (1 - cfg.momentum))
+    lr = cfg.lr / kilostep_scale
+    wd = cfg.weight_decay * cfg.batch_size / kilostep_scale
+    lr_biases = lr * cfg.bias_scaler
+    trainable = [(k, p) for k, p in net.named_parameters() if p.requires_grad]
+    norm_biases = [p for k, p in trainable if "norm" in k]
+    others = [p for k, p in trainable if "norm" not in k]
+    groups = [
+        {"params": norm_biases, "lr": lr_biases, "weight_decay": wd / lr_biases},
+        {"params": others, "lr": lr, "weight_decay": wd / lr},
+    ]
+    return torch.optim.SGD(groups, lr=lr, momentum=cfg.momentum, nesterov=True)
+
+
+def _autocast(device: torch.device) -> Any:
+    """bfloat16 on CUDA (tensor cores); plain float32 on the CPU, where bf16 is slower here."""
+    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+def train_fast(
+    x_train: NDArray[np.uint8],
+    y_train: NDArray[np.integer[Any]],
+    cfg: FastConfig = FastConfig(),
+    *,
+    seed: int = 0,
+    device: torch.device | None = None,
+    progress: bool = True,
+    log: Log | None = None,
+) -> FastNet:
+    """Train the fast network on uint8 (N, 32, 32, 3) images; returns it in eval mode."""
+    device = device or choose_device()
+    seed_everything(seed)
+    cfg = replace(cfg, batch_size=min(cfg.batch_size, len(x_train)))
+    generator = torch.Generator().manual_seed(seed)
+    x = to_tensor(x_train, device)
+    y = torch.as_tensor(np.asarray(y_train, dtype=np.int64), device=device)
+    net = _on(make_fast_net(cfg, x[:5000]), device)
+    steps_per_epoch = len(x) // cfg.batch_size
+    if steps_per_epoch == 0:
+        raise ValueError("no training images")
+    total = max(1, math.ceil(steps_per_epoch * cfg.epochs))
+    optimizer = _optimizer(net, cfg)
+    schedule = triangle(total, start=0.2, end=0.07, peak=0.23)
+    base_lrs = [group["lr"] for group in optimizer.param_groups]
+    lookahead = Lookahead(net)
+    pull = 0.95**5 * (np.arange(total + 1) / total) ** 3
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, reduction="sum")
+    base_flip = torch.rand(len(x), generator=generator).to(device) < 0.5
+    step, epoch, started = 0, 0, time.perf_counter()
+    net.train()
+    while step < total:
+        if step >= cfg.whiten_bias_share * total:
+            net.whiten_bias.requires_grad = False
+        with epoch_bar(f"epoch {epoch + 1}", min(steps_per_epoch, total - step), progress) as bar:
+            for images, labels in epoch_batches(x, y, cfg, epoch, base_flip, generator):
+                for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
+                    group["lr"] = base * schedule[step]
+                with _autocast(device):
+                    loss = loss_fn(net(images), labels)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                if step % 5 == 0:
+                    lookahead.update(net, decay=float(pull[step]))
+                bar(loss.item() / len(labels))
+                if step >= total:
+                    break
+        epoch += 1
+        if log:
+            log(f"epoch {epoch}: {step}/{total} steps, {time.perf_counter() - started:.0f} s")
+    lookahead.update(net, decay=1.0)
+    net.eval()
+    return net
+
+
+# ---------------------------------------------------------------------------------------
+# Prediction with test-time augmentation
+# ---------------------------------------------------------------------------------------
+
+
+def _tta_logits(net: nn.Module, x: torch.Tensor, level: int) -> torch.Tensor:
+    def forward(images: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = net(images)
+        return out
+
+    def mirror(images: torch.Tensor) -> torch.Tensor:
+        return 0.5 * forward(images) + 0.5 * forward(images.flip(-1))
+
+    if level == 0:
+        return forward(x)
+    logits = mirror(x)
+    if level == 1:
+        return logits
+    padded = F.pad(x, (1,) * 4, mode="reflect")
+    shifted = [padded[:, :, :32, :32], padded[:, :, 2:34, 2:34]]
+    return 0.5 * logits + 0.25 * sum((mirror(s) for s in shifted), torch.zeros_like(logits))
+
+
+@torch.no_grad()
+def predict_logits(
+    net: nn.Module,
+    x: NDArray[np.uint8],
+    *,
+    tta_level: int = 2,
+    device: torch.device | None = None,
+    batch_size: int = 1000,
+) -> NDArray[np.float32]:
+    """Class scores (N, 10) for uint8 images, averaged over the test-time augmentations."""
+    device = device or choose_device()
+    net.eval()
+    out = []
+    for start in range(0, len(x), batch_size):
+        images = to_tensor(x[start : start + batch_size], device)
+        with _autocast(device):
+            out.append(_tta_logits(net, images, tta_level).float().cpu())
+    if not out:
+        return np.zeros((0, 10), dtype=np.float32)
+    return torch.cat(out).numpy()
+
+
+# ---------------------------------------------------------------------------------------
+# Budget presets
+# ---------------------------------------------------------------------------------------
+
+WIDTH_LADDER: tuple[tuple[int, int, int], ...] = (
+    AIRBENCH_WIDTHS,
+    (48, 192, 192),
+    (32, 128, 128),
+    (16, 64, 64),
+)
+"""Widths tried from the widest down when the budget is tight."""
+MIN_EPOCHS = 5.0
+"""Fewer epochs than this lose more accuracy than a narrower network does."""
+MAX_EPOCHS = 9.9
+DEFAULT_BUDGET_MINUTES = 30.0
+SPENDABLE = 0.9
+"""Share of the budget planned for; the rest covers loading, timing error and writing."""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds per training image and per test-time-augmented test image, measured here."""
+
+    train_per_image: float
+    predict_per_image: float
+
+    def seconds(self, cfg: FastConfig, n_train: int, n_test: int) -> float:
+        return cfg.epochs * n_train * self.train_per_image + n_test * self.predict_per_image
+
+
+def measure(cfg: FastConfig, device: torch.device, *, steps: int = 2, seed: int = 0) -> Timing:
+    """Time a few training steps and one TTA prediction of a throw-away network."""
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (cfg.batch_size, 32, 32, 3), generator=generator)
+    x = images.to(torch.uint8).numpy()
+    xt = to_tensor(x, device)
+    y = torch.randint(0, 10, (cfg.batch_size,), generator=generator).to(device)
+    net = _on(make_fast_net(cfg, xt[:256]), device)
+    optimizer = _optimizer(net, cfg)
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+
+    def train_step() -> None:
+        with _autocast(device):
+            loss = loss_fn(net(xt), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    train_step()  # warm-up: allocations, kernel selection
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        train_step()
+    _sync(device)
+    train = (time.perf_counter() - start) / (steps * cfg.batch_size)
+    n_predict = min(256, cfg.batch_size)
+    start = time.perf_counter()
+    predict_logits(net, x[:n_predict], tta_level=cfg.tta_level, device=device)
+    _sync(device)
+    return Timing(train, (time.perf_counter() - start) / n_predict)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def preset(
+    budget_minutes: float,
+    n_train: int,
+    n_test: int,
+    *,
+    device: torch.device | None = None,
+    log: Log | None = None,
+    timer: Callable[[FastConfig, torch.device], Timing] = measure,
+) -> FastConfig:
+    """The best recipe that fits: the widest network that gets MIN_EPOCHS within the budget.
+
+    airbench94's full 9.9 epochs when they fit (a GPU: seconds); otherwise as many epochs
+    as fit, down to MIN_EPOCHS, before stepping down to a narrower network. With less
+    budget than even the narrowest network needs for MIN_EPOCHS, it trains that one for
+    what fits (at least one epoch) and says so.
+    """
+    if budget_minutes <= 0:
+        raise ValueError(f"--budget-minutes must be positive, got {budget_minutes}")
+    device = device or choose_device()
+    started = time.perf_counter()
+    cfg, epochs = FastConfig(), 0.0
+    batch = min(FastConfig().batch_size, n_train)
+    for widths in WIDTH_LADDER:
+        cfg = FastConfig(widths=widths, batch_size=batch)
+        timing = timer(cfg, device)
+        # timing itself spends the budget: what it took is no longer there to train with
+        seconds = budget_minutes * 60 * SPENDABLE - (time.perf_counter() - started)
+        fixed = n_test * timing.predict_per_image
+        epochs = (seconds - fixed) / (n_train * timing.train_per_image)
+        if log:
+            log(f"widths {'/'.join(map(str, widths))}: {epochs:.1f} epochs fit in the budget")
+        if epochs >= MIN_EPOCHS:
+            return replace(cfg, epochs=min(MAX_EPOCHS, epochs))
+    if log:
+        log(f"budget too small for {MIN_EPOCHS:.0f} epochs of the narrowest network")
+    return replace(cfg, epochs=min(MAX_EPOCHS, max(1.0, epochs)))
+
+
+def solve_cifar(
+    train: dict[str, NDArray[Any]],
+    x_test: NDArray[np.uint8],
+    seed: int = 0,
+    *,
+    budget_minutes: float = 30.0,
+    device: torch.device | None = None,
+    progress: bool = True,
+    log: Log | None = print,
+) -> NDArray[np.int64]:
+    """The homework reference: fit a recipe to the budget, train on all of `train`, predict."""
+    started = time.perf_counter()
+    device = device or choose_device()
+    x, y = train["x"], train["y"]
+    cfg = preset(budget_minutes, len(x), len(x_test), device=device, log=log)
+    remaining = budget_minutes * 60 - (time.perf_counter() - started)
+    if log:
+        log(f"recipe: {cfg.describe()} on {device}; {remaining / 60:.1f} min of budget left")
+    net = train_fast(x, y, cfg, seed=seed, device=device, progress=progress, log=log)
+    logits = predict_logits(net, x_test, tta_level=cfg.tta_level, device=device)
+    labels: NDArray[np.int64] = logits.argmax(axis=1).astype(np.int64)
+    return labels
+
+
+def budgeted_solver(budget_minutes: float) -> Callable[[dict[str, NDArray[Any]], Any, int], Any]:
+    """`solve_cifar` bound to a budget, in the shape `practicum lesson homework` runs."""
+
+    def solve(train: dict[str, NDArray[Any]], x_test: Any, seed: int) -> Any:
+        return solve_cifar(train, x_test, seed, budget_minutes=budget_minutes)
+
+    return solve

@@ -1,0 +1,215 @@
+"""Lesson 2's fast CIFAR-10 reference: each ingredient on its own, then the command.
+
+The 90%-in-30-minutes target on real CIFAR-10 is a benchmark (benchmarks/lesson2_cifar.py),
+not a test: here the networks are a few channels wide and the images are look-alikes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from practicum import data
+from practicum.cli import app
+from practicum.data import synthetic
+from practicum.lessons import lesson2_fast as fast
+
+TINY = fast.FastConfig(widths=(8, 16, 16), batch_size=32, epochs=10, tta_level=1)
+CPU = torch.device("cpu")
+
+
+def _smooth_images(n: int, seed: int) -> torch.Tensor:
+    """Images whose neighbouring pixels and channels are strongly correlated, like photos."""
+    g = torch.Generator().manual_seed(seed)
+    base = torch.randn(n, 1, 9, 9, generator=g)
+    img = torch.nn.functional.interpolate(base, size=(32, 32), mode="bilinear")
+    tint = torch.tensor([1.0, 0.8, 0.6]).view(1, 3, 1, 1)
+    return img * tint + 0.05 * torch.randn(n, 3, 32, 32, generator=g)
+
+
+def test_patch_whitening_decorrelates_the_patches_it_was_fitted_on() -> None:
+    x = _smooth_images(200, seed=0)
+    weights = fast.patch_whitening(x, eps=1e-6)
+    assert weights.shape == (24, 3, 2, 2)
+    assert torch.allclose(weights[12:], -weights[:12])
+    out = torch.nn.functional.conv2d(x, weights[:12])  # (N, 12, 31, 31)
+    flat = out.permute(0, 2, 3, 1).reshape(-1, 12).double()
+    covariance = flat.T @ flat / len(flat)
+    raw = x.unfold(2, 2, 1).unfold(3, 2, 1).permute(0, 2, 3, 1, 4, 5).reshape(-1, 12).double()
+    raw_cov = raw.T @ raw / len(raw)
+    off_diagonal = raw_cov - torch.diag(torch.diag(raw_cov))
+    assert off_diagonal.abs().max() > 0.3  # the input really was correlated
+    assert torch.allclose(covariance, torch.eye(12, dtype=torch.float64), atol=1e-3)
+
+
+def test_flips_alternate_between_epochs_and_batches_keep_labels() -> None:
+    cfg = dataclasses.replace(TINY, translate=0, batch_size=4)
+    x = torch.randn(10, 3, 32, 32)
+    y = torch.arange(10)
+    base = torch.tensor([True, False] * 5)
+    g = torch.Generator().manual_seed(0)
+    seen = []
+    for epoch in (0, 1):
+        batches = list(fast.epoch_batches(x, y, cfg, epoch, base, g))
+        assert len(batches) == 2  # 10 images, batches of 4: the last 2 are dropped
+        flipped = {}
+        for images, labels in batches:
+            for image, label in zip(images, labels, strict=True):
+                assert torch.equal(image, x[label]) or torch.equal(image, x[label].flip(-1))
+                flipped[int(label)] = not torch.equal(image, x[label])
+        seen.append(flipped)
+    for label in set(seen[0]) & set(seen[1]):
+        assert seen[0][label] == bool(base[label]) and seen[1][label] != seen[0][label]
+
+
+def test_triangle_schedule_rises_to_one_at_the_peak_and_falls() -> None:
+    s = fast.triangle(100, start=0.2, end=0.07, peak=0.23)
+    assert len(s) == 101 and s[0] == pytest.approx(0.2) and s[-1] == pytest.approx(0.07)
+    assert s.argmax() == 23 and s.max() == pytest.approx(1.0)
+
+
+def test_lookahead_pulls_the_network_towards_its_slow_copy() -> None:
+    net = torch.nn.Linear(2, 1)
+    start = net.weight.detach().clone()
+    look = fast.Lookahead(net)
+    with torch.no_grad():
+        net.weight.add_(1.0)
+    look.update(net, decay=0.75)
+    assert torch.allclose(net.weight, start + 0.25)
+    look.update(net, decay=1.0)  # all the way back to the slow copy
+    assert torch.allclose(net.weight, start + 0.25)
+
+
+def _fake_timer(per_image: dict[tuple[int, int, int], float]):  # type: ignore[no-untyped-def]
+    calls = []
+
+    def timer(cfg: fast.FastConfig, device: torch.device) -> fast.Timing:
+        calls.append(cfg.widths)
+        return fast.Timing(per_image[cfg.widths], per_image[cfg.widths] / 3)
+
+    return timer, calls
+
+
+# seconds per training image: the widest network 4x the cost of the next one down, etc.
+SPEEDS = {
+    (64, 256, 256): 4e-3,
+    (48, 192, 192): 2.5e-3,
+    (32, 128, 128): 1.2e-3,
+    (16, 64, 64): 0.4e-3,
+}
+
+
+@pytest.mark.parametrize(
+    ("minutes", "widths", "epochs"),
+    [
+        (60.0, (64, 256, 256), 9.9),  # everything fits: airbench94 as published
+        (30.0, (64, 256, 256), (30 * 60 * 0.9 - 10_000 * 4e-3 / 3) / (50_000 * 4e-3)),
+        (15.0, (48, 192, 192), (15 * 60 * 0.9 - 10_000 * 2.5e-3 / 3) / (50_000 * 2.5e-3)),
+        (8.0, (32, 128, 128), (8 * 60 * 0.9 - 10_000 * 1.2e-3 / 3) / (50_000 * 1.2e-3)),
+        # less than the narrowest needs for MIN_EPOCHS: what fits, and it says so
+        (1.0, (16, 64, 64), (60 * 0.9 - 10_000 * 0.4e-3 / 3) / (50_000 * 0.4e-3)),
+    ],
+)
+def test_preset_picks_the_widest_network_that_fits(
+    minutes: float, widths: tuple[int, int, int], epochs: float
+) -> None:
+    timer, _ = _fake_timer(SPEEDS)
+    said: list[str] = []
+    cfg = fast.preset(minutes, 50_000, 10_000, device=CPU, timer=timer, log=said.append)
+    assert cfg.widths == widths
+    assert cfg.epochs == pytest.approx(epochs, rel=1e-3)
+    planned = cfg.epochs * 50_000 * SPEEDS[widths] + 10_000 * SPEEDS[widths] / 3
+    assert planned <= minutes * 60
+    assert ("too small" in said[-1]) == (minutes == 1.0)
+
+
+def test_preset_refuses_a_budget_of_nothing() -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        fast.preset(0, 100, 10, device=CPU)
+
+
+def test_measure_times_real_steps() -> None:
+    timing = fast.measure(dataclasses.replace(TINY, batch_size=32), CPU, steps=1)
+    assert 0 < timing.train_per_image < 1 and 0 < timing.predict_per_image < 1
+
+
+@pytest.fixture(scope="module")
+def blobs() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 600)
+    return synthetic.blob_images(y, rng), y
+
+
+def test_tiny_network_learns_coloured_blobs(blobs: tuple[np.ndarray, np.ndarray]) -> None:
+    x, y = blobs
+    net = fast.train_fast(x[:500], y[:500], TINY, device=CPU, progress=False)
+    pred = fast.predict_logits(net, x[500:], tta_level=1, device=CPU).argmax(1)
+    assert np.mean(pred == y[500:]) > 0.8  # chance is 0.25
+
+
+def test_mirror_tta_answers_the_same_for_an_image_and_its_mirror(
+    blobs: tuple[np.ndarray, np.ndarray],
+) -> None:
+    x, y = blobs
+    net = fast.train_fast(x[:100], y[:100], dataclasses.replace(TINY, epochs=1), device=CPU)
+    a = fast.predict_logits(net, x[:20], tta_level=1, device=CPU)
+    b = fast.predict_logits(net, np.ascontiguousarray(x[:20, :, ::-1]), tta_level=1, device=CPU)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    plain = fast.predict_logits(net, x[:20], tta_level=0, device=CPU)
+    assert not np.allclose(a, plain)
+
+
+def test_images_must_be_uint8_32x32x3() -> None:
+    with pytest.raises(ValueError, match=r"uint8 images of shape \(N, 32, 32, 3\)"):
+        fast.to_tensor(np.zeros((2, 3, 32, 32), np.uint8), CPU)
+
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cifar_like(tmp_path: Path) -> None:
+    data.import_files(
+        "cifar10",
+        [synthetic.write_cifar10_like(tmp_path / "cifar-10-python.tar.gz", n_train=300, n_test=40)],
+        verify=False,
+    )
+
+
+@pytest.mark.usefixtures("cifar_like")
+def test_cli_fits_a_budget_and_writes_labels_for_x_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the real path (timing, preset, training, TTA), with networks a few channels wide
+    monkeypatch.setattr(fast, "WIDTH_LADDER", ((16, 32, 32), (8, 16, 16)))
+    x = data.load("cifar10", "test")["x"][:25]
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "s.csv"
+    args = [
+        "lesson",
+        "homework",
+        "2",
+        "--budget-minutes",
+        "0.3",
+        "--x-test",
+        str(tmp_path / "x.npy"),
+    ]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "recipe: widths" in result.output
+    rows = out.read_text().splitlines()
+    assert rows[0] == "id,label" and len(rows) == 26
+    assert {int(r.split(",")[1]) for r in rows[1:]} <= set(range(10))
+
+
+@pytest.mark.usefixtures("cifar_like")
+def test_budget_for_a_reference_without_presets_is_refused(tmp_path: Path) -> None:
+    args = ["lesson", "homework", "1", "--budget-minutes", "5", "--out", str(tmp_path / "s.csv")]
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert "no budget presets" in result.output

@@ -1,0 +1,88 @@
+"""Both variants of Lesson 3's notebooks run top to bottom, in smoke mode, on look-alike data.
+
+The full variant passes its own quizzes and exercise checks; the exercise variant leaves
+every exercise undone, so each must fall back to the reference version, and the notebooks
+still reach the end: the side-by-side forecast table and both homework predictions.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from notebook_runner import FALLBACK, run_lesson
+
+from practicum.data import import_files, synthetic
+
+pytestmark = pytest.mark.timeout(300)
+EXERCISES = {
+    "section2_implementation": ("rnn_cell", "lstm_cell", "gru_cell", "unroll"),
+    "section4_implementation": ("seasonal_naive", "make_windows"),
+}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Printed text of every notebook of both variants, after running them all."""
+    root = tmp_path_factory.mktemp("lesson3")
+    cache = root / "cache"
+    ecg = synthetic.write_ecg_like(root / "raw" / "ecg", n_train=60, n_test=20, seed=0)
+    import_files("ecg5000", [ecg], verify=False, home=cache)
+    airline = synthetic.write_airline_like(root / "raw" / "airline-passengers.csv", seed=0)
+    import_files("airline-passengers", [airline], verify=False, home=cache)
+    return run_lesson(root, 3)
+
+
+def test_full_variant_passes_its_quizzes_and_its_own_checks(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    full = outputs["full"]
+    assert "All 4 right: Section 2 of Lesson 3 is now open." in full["section1_concepts"]
+    assert "All 4 right: Section 4 of Lesson 3 is now open." in full["section3_techniques"]
+    for section, names in EXERCISES.items():
+        for name in names:
+            assert f"✓ {name} is correct" in full[section]
+    assert not any(FALLBACK in text for text in full.values())
+
+
+def test_exercise_variant_runs_on_the_reference_versions(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    exercise = outputs["exercise"]
+    for section in ("section1_concepts", "section3_techniques"):
+        assert "q1: unanswered" in exercise[section]
+        assert "0/4 right" in exercise[section]
+    for section, names in EXERCISES.items():
+        for name in names:
+            assert f"✗ {name}: not implemented yet; {FALLBACK}" in exercise[section]
+
+
+@pytest.mark.parametrize("variant", ["full", "exercise"])
+def test_both_variants_reach_the_comparison_and_the_homework(
+    outputs: dict[str, dict[str, str]], variant: str
+) -> None:
+    hand_vs_torch = outputs[variant]["section2_implementation"]
+    for line in re.findall(r"largest difference in [^\n]*", hand_vs_torch):
+        for number in re.findall(r"\d\.\de-\d\d", line):
+            assert float(number) < 1e-5, line
+    assert hand_vs_torch.count("largest difference in") == 3
+    last = outputs[variant]["section4_implementation"]
+    table = [line for line in last.splitlines() if line.startswith("| ")]
+    assert table[0] == "| model | one-step RMSE | 12-month RMSE |"
+    assert [row.split(" | ")[0] for row in table[1:4]] == [
+        "| persistence",
+        "| seasonal naive",
+        "| SARIMA(0,1,1)(0,1,1)12, log",
+    ]
+    assert len(re.findall(r"\) (beats|does NOT beat) SARIMA \(RMSE", last)) == 2
+    assert "20 labels written to submission.csv" in last
+    assert "forecast of 1960:" in last
+    assert "PRACTICUM_URL is not set" in last
+
+
+def test_a_section_stays_locked_until_its_quiz_is_passed(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    message = re.sub(r"\x1b\[[0-9;]*m", "", outputs["locked"]["section2_implementation"])
+    assert "SectionLocked: Lesson 3, Section 2 is locked" in message
+    assert "lesson3/section1_concepts.ipynb" in message
