@@ -9,6 +9,7 @@ every exercise must fall back to the reference version.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -114,3 +115,17 @@ def text(notebook: nbformat.NotebookNode) -> str:
             parts.append(output.get("data", {}).get("text/plain", ""))
             parts.append(output.get("data", {}).get("text/markdown", ""))
     return "\n".join(parts)
+
+
+def assert_quizzes_unanswered(exercise: dict[str, str]) -> None:
+    """The exercise variant's quizzes are shown but not passed (no answers filled in)."""
+    for section in ("section1_concepts", "section3_techniques"):
+        assert "q1: unanswered" in exercise[section]
+        assert "0/4 right" in exercise[section]
+
+
+def assert_locked(outputs: dict[str, dict[str, str]], lesson: int) -> None:
+    """Section 2 refuses to run before Section 1's quiz, and says which notebook opens it."""
+    message = re.sub(r"\x1b\[[0-9;]*m", "", outputs["locked"]["section2_implementation"])
+    assert f"SectionLocked: Lesson {lesson}, Section 2 is locked" in message
+    assert f"lesson{lesson}/section1_concepts.ipynb" in message

@@ -1,6 +1,6 @@
 """Lesson 2's homework reference: CIFAR-10 to 90%+ on two CPU cores, ~94% in seconds on a GPU.
 
-The recipe is Keller Jordan's airbench94 (MIT licence, github.com/KellerJordan/cifar10-airbench),
+The recipe is Keller Jordan's airbench94_muon (MIT licence, github.com/KellerJordan/cifar10-airbench),
 itself the end of a line of speed records (Page's ResNet-9, tysam-code's hlb-CIFAR10). What
 makes it fast is not one trick but several, each worth a lesson on its own:
 
@@ -9,9 +9,11 @@ makes it fast is not one trick but several, each worth a lesson on its own:
 2. a small VGG-like network: three blocks of conv, max-pool, batch norm, GELU, conv, batch
    norm, GELU; convolutions start as identities (Dirac init), so the untrained network
    passes its input through;
-3. label smoothing (0.2), Nesterov SGD with a triangular learning-rate schedule, a much
-   larger learning rate for the batch-norm biases, and a *lookahead* average of the weights
-   that the network is pulled back to every five steps;
+3. label smoothing (0.2); the Muon optimizer for the filters (momentum SGD whose update
+   is orthogonalised, see `practicum.train.muon`), Nesterov SGD for the biases and the
+   last layer, learning rates falling linearly to zero. (The original airbench94, kept as
+   `FastConfig.airbench94()`, uses SGD throughout with a triangular schedule and a
+   *lookahead* average of the weights instead, and needs 9.9 epochs where Muon needs 8);
 4. flip-and-translate augmentation, with flips alternating epoch by epoch so every image is
    seen both ways;
 5. test-time augmentation: the average of the network's answers for the image, its mirror
@@ -28,7 +30,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -38,6 +40,7 @@ from torch import nn
 
 from practicum.lessons.lesson2_inputs import random_translate
 from practicum.train import choose_device, seed_everything
+from practicum.train.muon import Muon
 from practicum.train.progress import epoch_bar
 
 CIFAR_MEAN = (0.4914, 0.4822, 0.4465)
@@ -48,25 +51,42 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class FastConfig:
-    """One training recipe; the defaults are airbench94's (94.0% in 9.9 epochs)."""
+    """One training recipe; the defaults are airbench94_muon's (94.0% in 8 epochs on a GPU).
+
+    `optimizer="sgd"` with `FastConfig.airbench94()` is the original airbench94 (9.9
+    epochs); the Muon variant reaches the same accuracy in fewer epochs, which is what a
+    CPU with a 30-minute budget needs most.
+    """
 
     widths: tuple[int, int, int] = AIRBENCH_WIDTHS
-    epochs: float = 9.9
-    batch_size: int = 1024
-    lr: float = 11.5
-    """Per 1024 examples; divided below so a step has the scale of one gradient."""
-    momentum: float = 0.85
-    weight_decay: float = 0.0153
-    bias_scaler: float = 64.0
-    """Batch-norm biases learn this many times faster (without more weight decay)."""
+    epochs: float = 8.0
+    batch_size: int = 2000
+    optimizer: Literal["muon", "sgd"] = "muon"
     label_smoothing: float = 0.2
-    whiten_bias_share: float = 0.3
+    whiten_bias_share: float = 3 / 8
     """The whitening layer's bias trains for this share of the run, then freezes."""
     translate: int = 2
     tta_level: int = 2
     """0: the image only; 1: and its mirror; 2: and two shifted copies of both."""
     batchnorm_momentum: float = 0.6
-    scaling: float = 1 / 9
+    momentum: float = 0.85
+    """Nesterov momentum of the SGD updates (all of them with "sgd", biases with "muon")."""
+    # Muon's
+    muon_lr: float = 0.24
+    muon_momentum: float = 0.6
+    bias_lr: float = 0.053
+    head_lr: float = 0.67
+    weight_decay_per_example: float = 2e-6
+    # airbench94's (SGD)
+    lr: float = 11.5
+    """Per 1024 examples; divided below so a step has the scale of one gradient."""
+    weight_decay: float = 0.0153
+    bias_scaler: float = 64.0
+    """Batch-norm biases learn this many times faster (without more weight decay)."""
+
+    @classmethod
+    def airbench94(cls) -> FastConfig:
+        return cls(optimizer="sgd", epochs=9.9, batch_size=1024, whiten_bias_share=0.3)
 
     def describe(self) -> str:
         w = "/".join(map(str, self.widths))
@@ -128,7 +148,12 @@ class FastNet(nn.Module):
             ConvGroup(w2, w3, cfg.batchnorm_momentum),
         )
         self.head = nn.Linear(w3, n_classes, bias=False)
-        self.scaling = cfg.scaling
+        if cfg.optimizer == "muon":  # a unit-scale head read through 1/width
+            with torch.no_grad():
+                self.head.weight /= self.head.weight.std()
+            self.scaling = 1 / w3
+        else:
+            self.scaling = 1 / 9
 
     @property
     def whiten_bias(self) -> torch.Tensor:
@@ -239,19 +264,72 @@ class Lookahead:
                 fast.copy_(slow)
 
 
-def _optimizer(net: FastNet, cfg: FastConfig) -> torch.optim.SGD:
-    kilostep_scale = 1024 * (1 + 1 / (1 - cfg.momentum))
-    lr = cfg.lr / kilostep_scale
-    wd = cfg.weight_decay * cfg.batch_size / kilostep_scale
-    lr_biases = lr * cfg.bias_scaler
-    trainable = [(k, p) for k, p in net.named_parameters() if p.requires_grad]
-    norm_biases = [p for k, p in trainable if "norm" in k]
-    others = [p for k, p in trainable if "norm" not in k]
-    groups = [
-        {"params": norm_biases, "lr": lr_biases, "weight_decay": wd / lr_biases},
-        {"params": others, "lr": lr, "weight_decay": wd / lr},
-    ]
-    return torch.optim.SGD(groups, lr=lr, momentum=cfg.momentum, nesterov=True)
+class SgdLookahead:
+    """airbench94's updates: Nesterov SGD on a triangular schedule, plus the lookahead pull."""
+
+    def __init__(self, net: FastNet, cfg: FastConfig, total: int) -> None:
+        kilostep_scale = 1024 * (1 + 1 / (1 - cfg.momentum))
+        lr = cfg.lr / kilostep_scale
+        wd = cfg.weight_decay * cfg.batch_size / kilostep_scale
+        lr_biases = lr * cfg.bias_scaler
+        trainable = [(k, p) for k, p in net.named_parameters() if p.requires_grad]
+        norm_biases = [p for k, p in trainable if "norm" in k]
+        others = [p for k, p in trainable if "norm" not in k]
+        groups = [
+            {"params": norm_biases, "lr": lr_biases, "weight_decay": wd / lr_biases},
+            {"params": others, "lr": lr, "weight_decay": wd / lr},
+        ]
+        self.optimizer = torch.optim.SGD(groups, lr=lr, momentum=cfg.momentum, nesterov=True)
+        self.base_lrs = [lr_biases, lr]
+        self.schedule = triangle(total, start=0.2, end=0.07, peak=0.23)
+        self.lookahead = Lookahead(net)
+        self.pull = 0.95**5 * (np.arange(total + 1) / total) ** 3
+        self.net = net
+
+    def step(self, step: int) -> None:
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+            group["lr"] = base * self.schedule[step]
+        self.optimizer.step()
+        if (step + 1) % 5 == 0:
+            self.lookahead.update(self.net, decay=float(self.pull[step + 1]))
+
+    def finish(self) -> None:
+        self.lookahead.update(self.net, decay=1.0)
+
+
+class MuonSgd:
+    """airbench94_muon's updates: Muon for the convolution filters, Nesterov SGD for the
+    biases and the last layer, all learning rates falling linearly to zero."""
+
+    def __init__(self, net: FastNet, cfg: FastConfig, total: int) -> None:
+        wd = cfg.weight_decay_per_example * cfg.batch_size
+        filters = [p for p in net.parameters() if p.ndim == 4 and p.requires_grad]
+        norm_biases = [p for k, p in net.named_parameters() if "norm" in k and p.requires_grad]
+        groups = [
+            {"params": [net.whiten_bias], "lr": cfg.bias_lr, "weight_decay": wd / cfg.bias_lr},
+            {"params": norm_biases, "lr": cfg.bias_lr, "weight_decay": wd / cfg.bias_lr},
+            {"params": [net.head.weight], "lr": cfg.head_lr, "weight_decay": wd / cfg.head_lr},
+        ]
+        self.sgd = torch.optim.SGD(groups, lr=cfg.bias_lr, momentum=cfg.momentum, nesterov=True)
+        self.muon = Muon(filters, lr=cfg.muon_lr, momentum=cfg.muon_momentum)
+        self.whiten_steps = max(1, math.ceil(cfg.whiten_bias_share * total))
+        self.total = total
+        self.base_lrs = [cfg.bias_lr, cfg.bias_lr, cfg.head_lr, cfg.muon_lr]
+
+    def step(self, step: int) -> None:
+        groups = [*self.sgd.param_groups, *self.muon.param_groups]
+        for i, (group, base) in enumerate(zip(groups, self.base_lrs, strict=True)):
+            length = self.whiten_steps if i == 0 else self.total
+            group["lr"] = base * max(0.0, 1 - step / length)
+        self.sgd.step()
+        self.muon.step()
+
+    def finish(self) -> None:
+        """Nothing to average: Muon's run ends on its last step."""
+
+
+def _updater(net: FastNet, cfg: FastConfig, total: int) -> SgdLookahead | MuonSgd:
+    return MuonSgd(net, cfg, total) if cfg.optimizer == "muon" else SgdLookahead(net, cfg, total)
 
 
 def _autocast(device: torch.device) -> Any:
@@ -281,11 +359,7 @@ def train_fast(
     if steps_per_epoch == 0:
         raise ValueError("no training images")
     total = max(1, math.ceil(steps_per_epoch * cfg.epochs))
-    optimizer = _optimizer(net, cfg)
-    schedule = triangle(total, start=0.2, end=0.07, peak=0.23)
-    base_lrs = [group["lr"] for group in optimizer.param_groups]
-    lookahead = Lookahead(net)
-    pull = 0.95**5 * (np.arange(total + 1) / total) ** 3
+    updater = _updater(net, cfg, total)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, reduction="sum")
     base_flip = torch.rand(len(x), generator=generator).to(device) < 0.5
     step, epoch, started = 0, 0, time.perf_counter()
@@ -295,23 +369,19 @@ def train_fast(
             net.whiten_bias.requires_grad = False
         with epoch_bar(f"epoch {epoch + 1}", min(steps_per_epoch, total - step), progress) as bar:
             for images, labels in epoch_batches(x, y, cfg, epoch, base_flip, generator):
-                for group, base in zip(optimizer.param_groups, base_lrs, strict=True):
-                    group["lr"] = base * schedule[step]
                 with _autocast(device):
                     loss = loss_fn(net(images), labels)
-                optimizer.zero_grad(set_to_none=True)
+                net.zero_grad(set_to_none=True)
                 loss.backward()
-                optimizer.step()
+                updater.step(step)
                 step += 1
-                if step % 5 == 0:
-                    lookahead.update(net, decay=float(pull[step]))
                 bar(loss.item() / len(labels))
                 if step >= total:
                     break
         epoch += 1
         if log:
             log(f"epoch {epoch}: {step}/{total} steps, {time.perf_counter() - started:.0f} s")
-    lookahead.update(net, decay=1.0)
+    updater.finish()
     net.eval()
     return net
 
@@ -374,7 +444,6 @@ WIDTH_LADDER: tuple[tuple[int, int, int], ...] = (
 """Widths tried from the widest down when the budget is tight."""
 MIN_EPOCHS = 5.0
 """Fewer epochs than this lose more accuracy than a narrower network does."""
-MAX_EPOCHS = 9.9
 DEFAULT_BUDGET_MINUTES = 30.0
 SPENDABLE = 0.9
 """Share of the budget planned for; the rest covers loading, timing error and writing."""
@@ -399,15 +468,15 @@ def measure(cfg: FastConfig, device: torch.device, *, steps: int = 2, seed: int 
     xt = to_tensor(x, device)
     y = torch.randint(0, 10, (cfg.batch_size,), generator=generator).to(device)
     net = _on(make_fast_net(cfg, xt[:256]), device)
-    optimizer = _optimizer(net, cfg)
+    updater = _updater(net, cfg, total=steps + 1)
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
 
     def train_step() -> None:
         with _autocast(device):
             loss = loss_fn(net(xt), y)
-        optimizer.zero_grad(set_to_none=True)
+        net.zero_grad(set_to_none=True)
         loss.backward()
-        optimizer.step()
+        updater.step(0)
 
     train_step()  # warm-up: allocations, kernel selection
     _sync(device)
@@ -439,7 +508,7 @@ def preset(
 ) -> FastConfig:
     """The best recipe that fits: the widest network that gets MIN_EPOCHS within the budget.
 
-    airbench94's full 9.9 epochs when they fit (a GPU: seconds); otherwise as many epochs
+    The full recipe's 8 epochs when they fit (a GPU: seconds); otherwise as many epochs
     as fit, down to MIN_EPOCHS, before stepping down to a narrower network. With less
     budget than even the narrowest network needs for MIN_EPOCHS, it trains that one for
     what fits (at least one epoch) and says so.
@@ -458,12 +527,13 @@ def preset(
         fixed = n_test * timing.predict_per_image
         epochs = (seconds - fixed) / (n_train * timing.train_per_image)
         if log:
-            log(f"widths {'/'.join(map(str, widths))}: {epochs:.1f} epochs fit in the budget")
+            fits = f"{epochs:.2f} epochs fit in the budget"
+            log(f"widths {'/'.join(map(str, widths))}: {fits} (the recipe wants {MIN_EPOCHS:g}+)")
         if epochs >= MIN_EPOCHS:
-            return replace(cfg, epochs=min(MAX_EPOCHS, epochs))
+            return replace(cfg, epochs=min(cfg.epochs, epochs))
     if log:
         log(f"budget too small for {MIN_EPOCHS:.0f} epochs of the narrowest network")
-    return replace(cfg, epochs=min(MAX_EPOCHS, max(1.0, epochs)))
+    return replace(cfg, epochs=min(cfg.epochs, max(1.0, epochs)))
 
 
 def solve_cifar(
