@@ -146,9 +146,10 @@ flip_tta = exercise.checked(
 # practicum lesson homework 2 --budget-minutes 30 --x-test x_test.npy --out submission.csv
 # ```
 #
-# Measured on the course's benchmark machines (see `BENCHMARKS.md`): the 30-minute preset
-# on two CPU cores reaches <measured in BENCHMARKS.md>, and the full recipe on one GPU
-# reaches <measured in BENCHMARKS.md> in <measured in BENCHMARKS.md>.
+# Measured (see `BENCHMARKS.md`): the 30-minute preset on two CPU cores, trained on 45,000
+# images and scored on 5,000 held out, reaches 89.7%: just short of the homework's 90%, so
+# on a CPU your own improvements matter. On a GPU the full recipe fits in seconds; its
+# authors report 94.0% on average on an A100 (not yet measured by this course).
 #
 # On a CPU the next cell takes as long as its budget; set `BUDGET_MINUTES` lower for a
 # quicker, less accurate run. (Under `PRACTICUM_SMOKE=1`, the quick check of these

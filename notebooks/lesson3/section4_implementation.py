@@ -88,14 +88,17 @@ make_windows = exercise.checked(
 # %% [markdown]
 # ## 2. A network on the prepared series
 #
-# `fc.WindowMLP` reads a window of the scaled log seasonal differences $z$ and adds its
-# output to the window's last value: its starting guess is "next year's growth equals this
-# year's", and it learns corrections to that. 1949–1956 gives only 84 values of $z$, a few
-# dozen windows: enough for a small network, not a large one. So: one hidden layer of a
-# few dozen units, weight decay, and the average of several networks trained from
-# different seeds (`fc.ForecastConfig`). `fc.train_forecaster` does all of this on
-# exactly the history it is given, scaling with that history's mean and standard
-# deviation only.
+# The network predicts how much the growth $z$ (the log seasonal difference) will change:
+# its starting guess is "next year's growth equals this year's", and it learns
+# corrections to that. The reference (`fc.ForecastConfig()`) reads just two numbers: last
+# month's change of $z$ (where the growth is heading) and $z$ itself (how far it is from
+# its usual level, to which it tends to return). A first try with a window of 13 growths
+# (`fc.FIRST_MLP`) did worse; the inputs were chosen on the training years only
+# (`fc.validate`: forecasting 1954, 1955 and 1956 each from the years before it).
+# 1949–1956 gives only 84 values of $z$: enough for a small network, not a large one. So:
+# one hidden layer of 16 units, strong weight decay, and the average of ten networks
+# trained from different seeds. `fc.train_forecaster` does all of this on exactly the
+# history it is given, scaling with that history's mean and standard deviation only.
 
 # %%
 cfg = fc.ForecastConfig()

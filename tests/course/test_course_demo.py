@@ -29,7 +29,12 @@ def test_demo_course_has_seven_weekly_lessons_from_november_2026() -> None:
 
 def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
     course = demo_course()
-    assert list(course.homework) == ["lesson1-fashion-mnist"]
+    assert list(course.homework) == [
+        "lesson1-fashion-mnist",
+        "lesson2-cifar10",
+        "lesson3-ecg5000",
+        "lesson3-airline-forecast",
+    ]
     hw = course.homework["lesson1-fashion-mnist"]
     assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (1, "fashion-mnist", "accuracy", 0.90)
     assert (hw.submission, hw.n_classes) == ("labels", 10)
@@ -41,14 +46,39 @@ def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
     assert 'practicum.submit("lesson1-fashion-mnist"' in hw.task
 
 
+def test_demo_lesson_two_is_cifar10_at_the_reference_target() -> None:
+    course = demo_course()
+    hw = course.homework["lesson2-cifar10"]
+    assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (2, "cifar10", "accuracy", 0.90)
+    assert (hw.submission, hw.n_classes, hw.opens) == ("labels", 10, course.lessons[1].opens)
+    assert 'practicum.submit("lesson2-cifar10"' in hw.task
+
+
+def test_demo_lesson_three_has_a_classification_and_a_forecast() -> None:
+    course = demo_course()
+    ecg, airline = course.homework["lesson3-ecg5000"], course.homework["lesson3-airline-forecast"]
+    assert (ecg.lesson, ecg.dataset, ecg.metric, ecg.target) == (3, "ecg5000", "accuracy", 0.95)
+    assert (ecg.submission, ecg.n_classes, ecg.horizon) == ("labels", 5, None)
+    assert (airline.lesson, airline.dataset) == (3, "airline-passengers")
+    assert (airline.metric, airline.target, airline.higher_is_better) == ("rmse", 25.0, False)
+    assert (airline.submission, airline.n_classes, airline.horizon) == ("regression", None, 12)
+    for hw in (ecg, airline):
+        assert hw.opens == course.lessons[2].opens
+        assert hw.deadline == datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
+        assert f'practicum.submit("{hw.id}"' in hw.task
+
+
 def test_demo_completion_needs_the_homework_and_the_report() -> None:
     course = demo_course()
-    assert course.completion.required_homework == ("lesson1-fashion-mnist",)
+    assert course.completion.required_homework == ("lesson1-fashion-mnist", "lesson2-cifar10")
     assert course.completion.report_required
-    status = completion(course, {"lesson1-fashion-mnist": 0.91}, report_accepted=False)
-    assert status.missing == [FINAL_REPORT]
+    scores = {"lesson1-fashion-mnist": 0.91, "lesson2-cifar10": 0.89}
+    status = completion(course, scores, report_accepted=False)
+    assert status.missing == ["lesson2-cifar10", FINAL_REPORT]
+    passed = completion(course, {**scores, "lesson2-cifar10": 0.9}, report_accepted=True)
+    assert passed.missing == []
 
 
-def test_demo_toml_says_lessons_two_and_four_join_the_rule_later() -> None:
+def test_demo_toml_says_lesson_four_joins_the_rule_later() -> None:
     comments = [line for line in demo_course_toml().splitlines() if line.startswith("#")]
-    assert any("Lessons 2 and 4 homework join" in line for line in comments)
+    assert any("Lesson 4's homework joins" in line for line in comments)

@@ -28,6 +28,12 @@ def test_base_course_is_read_with_defaults_and_explicit_values() -> None:
     assert course.completion.required_homework == ("hw1", "hw2")
 
 
+def test_a_forecast_says_how_many_final_values_are_hidden(parse_edited: Edit) -> None:
+    assert parse_course(BASE).homework["hw2"].horizon is None
+    course = parse_edited(('metric = "rmse"', 'metric = "rmse"\nhorizon = 12'))
+    assert course.homework["hw2"].horizon == 12
+
+
 def test_lessons_are_sorted_by_number_whatever_the_file_order(parse_edited: Edit) -> None:
     course = parse_edited(("number = 1", "number = 4"), ("lesson = 1", "lesson = 2"))
     assert [lesson.number for lesson in course.lessons] == [2, 3, 4]
@@ -145,6 +151,18 @@ REFUSED = {
     "n_classes for regression": (
         [('metric = "rmse"', 'metric = "rmse"\nn_classes = 3')],
         f"{HW2}.n_classes: only for submission 'labels', not 'regression'",
+    ),
+    "horizon for labels": (
+        [("n_classes = 10", "n_classes = 10\nhorizon = 12")],
+        f"{HW1}.horizon: only for submission 'regression', not 'labels'",
+    ),
+    "horizon zero": (
+        [('metric = "rmse"', 'metric = "rmse"\nhorizon = 0')],
+        f"{HW2}.horizon: 0 is less than 1",
+    ),
+    "horizon not an integer": (
+        [('metric = "rmse"', 'metric = "rmse"\nhorizon = 1.5')],
+        f"{HW2}.horizon: expected an integer, got number 1.5",
     ),
     "target in percent": (
         [("target = 0.9", "target = 90")],

@@ -5,6 +5,7 @@ Layout of the file (the shipped demo_course.toml is a complete example):
     [course]            id, title, timezone (IANA name, e.g. "Asia/Tokyo")
     [[lessons]]         number, title, opens, closes (optional), credits
     [homework.<id>]     lesson, title, dataset, task, metric, target, submission, n_classes,
+                        horizon (forecasts: the series' last values to hide),
                         public_fraction, daily_limit, opens, deadline, final_picks,
                         leaderboard_refresh, and a late_policy table (mode, until,
                         penalty_per_day)
@@ -168,6 +169,12 @@ def _homework(
             table.fail("n_classes", f"{n_classes}: a classification needs at least 2 classes")
     elif n_classes is not None:
         table.fail("n_classes", f"only for submission 'labels', not {submission!r}")
+    horizon = table.get("horizon", int)
+    if horizon is not None:
+        if submission != "regression":
+            table.fail("horizon", f"only for submission 'regression', not {submission!r}")
+        if horizon < 1:
+            table.fail("horizon", f"{horizon} is less than 1")
     public_fraction = table.get("public_fraction", float, 0.3)
     if not 0 < public_fraction < 1:
         table.fail("public_fraction", f"{public_fraction:g} is not strictly between 0 and 1")
@@ -191,6 +198,7 @@ def _homework(
         final_picks=table.integer("final_picks", 2, minimum=0),
         late_policy=_late_policy(table.table("late_policy"), tz, deadline),
         leaderboard_refresh=_refresh(table),
+        horizon=horizon,
     )
 
 

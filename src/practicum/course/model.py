@@ -126,6 +126,9 @@ class Homework:
     """Submissions a student picks for the private board; 0: their best one counts."""
     late_policy: LatePolicy
     leaderboard_refresh: RefreshPolicy
+    horizon: int | None = None
+    """Forecasting (submission "regression" on a series): the series' last `horizon`
+    values are hidden and must be forecast from the values before them."""
 
     @property
     def higher_is_better(self) -> bool:

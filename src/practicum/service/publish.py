@@ -76,7 +76,7 @@ def _labeled_pairs(homework: Homework) -> HomeworkArrays:
             f"homework {homework.id}: data set {dataset.name} has no labeled train/test splits "
             f"here (splits: {', '.join(dataset.splits)}), so there are no hidden labels to score"
         )
-    train, test = data.load(dataset.name, "train"), data.load(dataset.name, "test")
+    train, test = _load(homework, "train"), _load(homework, "test")
     for split, arrays in (("train", train), ("test", test)):
         if not {"x", "y"} <= arrays.keys():
             raise PublishError(
@@ -98,9 +98,53 @@ def _labeled_pairs(homework: Homework) -> HomeworkArrays:
     )
 
 
-LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs}
+def _series_forecast(homework: Homework) -> HomeworkArrays:
+    """Forecasting on a single series (time labels and values, e.g. months and passengers):
+    the last `horizon` values are hidden; students get everything before them, and the time
+    labels of the values to forecast as x_test."""
+    horizon, dataset = homework.horizon, data.get(homework.dataset)
+    if horizon is None:
+        raise PublishError(
+            f"homework {homework.id}: a regression homework needs `horizon` in course.toml "
+            "(how many final values of the series to forecast); only forecasts are supported"
+        )
+    if len(dataset.splits) != 1:
+        raise PublishError(
+            f"homework {homework.id}: data set {dataset.name} is not a single series "
+            f"(splits: {', '.join(dataset.splits)}), so there is nothing to forecast"
+        )
+    arrays = _load(homework, dataset.splits[0])
+    times = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind == "U"]
+    values = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind in "iuf"]
+    if len(times) != 1 or len(values) != 1:
+        raise PublishError(
+            f"homework {homework.id}: {dataset.name} holds {', '.join(arrays)}, not one series "
+            "of time labels and values"
+        )
+    t, y = times[0], values[0].astype(np.float64)
+    if not 0 < horizon < len(y):
+        raise PublishError(
+            f"homework {homework.id}: horizon {horizon} leaves no history to forecast from "
+            f"({dataset.name} has {len(y)} values)"
+        )
+    return HomeworkArrays(
+        public={"x_train": t[:-horizon], "y_train": y[:-horizon], "x_test": t[-horizon:]},
+        y_test=y[-horizon:],
+        example=np.full(horizon, y[-horizon - 1]),  # the last known value, repeated
+    )
+
+
+def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
+    """A split of the homework's data set; a missing one says which homework needs it."""
+    try:
+        return data.load(homework.dataset, split)
+    except data.NotCachedError as e:
+        raise PublishError(f"homework {homework.id}: {e}") from None
+
+
+LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs, "regression": _series_forecast}
 """How each submission kind's homework is cut from its data set. A lesson with another kind
-(tokens for translation, regression for time series) registers its own layout here."""
+(tokens for translation) registers its own layout here."""
 
 
 @dataclass(frozen=True)
@@ -408,8 +452,8 @@ Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
 |---|---|---|
 {files}
 
-Load them with `numpy.load("x_train.npy")`. The test labels are hidden: they score your
-submissions.
+Load them with `numpy.load("x_train.npy")`. The answers for `x_test` are hidden: they
+score your submissions.
 
 ## Submission
 
