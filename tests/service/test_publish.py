@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import Engine
+from tiny_homework import demo_course_config
 
 from practicum import data
 from practicum.data import synthetic
@@ -21,7 +22,7 @@ from practicum.service.answers import (
     load_answer,
     submission_spec,
 )
-from practicum.service.config import ServiceConfig, load_config
+from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
 from practicum.store import (
     FileStore,
@@ -40,14 +41,10 @@ N_TRAIN, N_TEST = 60, 40
 
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
-    for name in ("PRACTICUM_COURSE", "PRACTICUM_DATABASE_URL", "PRACTICUM_SHARED_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PRACTICUM_PRIVATE_DIR", raising=False)
-    monkeypatch.setenv("PRACTICUM_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", "")  # never the machine's real data sets
+    config = demo_course_config(tmp_path, monkeypatch)
     folder = synthetic.write_mnist_like(tmp_path / "raw", n_train=N_TRAIN, n_test=N_TEST)
     data.import_files("fashion-mnist", [folder], verify=False)
-    return load_config()
+    return config
 
 
 @pytest.fixture

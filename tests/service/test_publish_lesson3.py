@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sqlalchemy import Engine
+from tiny_homework import demo_course_config
 
 from practicum import data, store
 from practicum.data import synthetic
 from practicum.grading.submission import SubmissionError
 from practicum.service import boards, submissions
 from practicum.service.answers import load_answer
-from practicum.service.config import ServiceConfig, load_config
+from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
 
 ECG, AIRLINE = "lesson3-ecg5000", "lesson3-airline-forecast"
@@ -27,12 +28,7 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # lesson 3 is open, the deadline 
 
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
-    for name in ("PRACTICUM_COURSE", "PRACTICUM_DATABASE_URL", "PRACTICUM_SHARED_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PRACTICUM_PRIVATE_DIR", raising=False)
-    monkeypatch.setenv("PRACTICUM_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", "")
-    return load_config()  # the demo course
+    return demo_course_config(tmp_path, monkeypatch)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+import pytest
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from practicum import store
 from practicum.course import Course
 from practicum.grading.split import make_split, split_digest
 from practicum.service.answers import write_answer
-from practicum.service.config import ServiceConfig
+from practicum.service.config import ServiceConfig, load_config
 
 HW = "hw-tiny"
 UNPUBLISHED = "hw-later"
@@ -229,3 +230,14 @@ def homework_with(course: Course, **changes: Any) -> Course:
     return replace(
         course, homework={**course.homework, HW: replace(course.homework[HW], **changes)}
     )
+
+
+def demo_course_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
+    """The demo course, its state under tmp_path: no overrides from the environment and never
+    the machine's real data sets."""
+    for name in ("PRACTICUM_COURSE", "PRACTICUM_DATABASE_URL", "PRACTICUM_SHARED_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("PRACTICUM_PRIVATE_DIR", raising=False)
+    monkeypatch.setenv("PRACTICUM_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", "")
+    return load_config()
