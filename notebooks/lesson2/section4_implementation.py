@@ -147,7 +147,7 @@ flip_tta = exercise.checked(
 # ```
 #
 # Measured (see `BENCHMARKS.md`): the 30-minute preset on two CPU cores, trained on 45,000
-# images and scored on 5,000 held out, reaches 89.7%: just short of the homework's 90%, so
+# images and scored on 5,000 held out, reaches 89.7-89.9%: just short of the homework's 90%, so
 # on a CPU your own improvements matter. On a GPU the full recipe fits in seconds; its
 # authors report 94.0% on average on an A100 (not yet measured by this course).
 #

@@ -140,9 +140,9 @@ SPEEDS = {
     ("minutes", "widths", "epochs"),
     [
         (60.0, (64, 256, 256), fast.MAX_EPOCHS),  # everything fits: the longest schedule
-        (25.0, (64, 256, 256), (25 * 60 * 0.9 - 10_000 * 4e-3 / 3) / (50_000 * 4e-3)),
-        (15.0, (48, 192, 192), (15 * 60 * 0.9 - 10_000 * 2.5e-3 / 3) / (50_000 * 2.5e-3)),
-        (8.0, (32, 128, 128), (8 * 60 * 0.9 - 10_000 * 1.2e-3 / 3) / (50_000 * 1.2e-3)),
+        # the widest gets fewer than MIN_EPOCHS: a narrower one with the full schedule
+        (20.0, (48, 192, 192), (20 * 60 * 0.9 - 10_000 * 2.5e-3 / 3) / (50_000 * 2.5e-3)),
+        (10.0, (32, 128, 128), (10 * 60 * 0.9 - 10_000 * 1.2e-3 / 3) / (50_000 * 1.2e-3)),
         # less than the narrowest needs for MIN_EPOCHS: what fits, and it says so
         (1.0, (16, 64, 64), (60 * 0.9 - 10_000 * 0.4e-3 / 3) / (50_000 * 0.4e-3)),
     ],

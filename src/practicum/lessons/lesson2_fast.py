@@ -446,7 +446,10 @@ WIDTH_LADDER: tuple[tuple[int, int, int], ...] = (
     (16, 64, 64),
 )
 """Widths tried from the widest down when the budget is tight."""
-MIN_EPOCHS = 5.0
+MIN_EPOCHS = 8.0
+"""The recipe's own schedule: a narrower network trained that long beat a wider one cut
+short on this machine (48/192/192 for 9.5 epochs 89.9%, 64/256/256 for 5.9 epochs 89.7%;
+BENCHMARKS.md)."""
 MAX_EPOCHS = 10.0
 """A little past the recipe's 8: a budget with room to spare buys a longer schedule."""
 """Fewer epochs than this lose more accuracy than a narrower network does."""
