@@ -82,9 +82,10 @@ def main() -> None:
         recipe = f"{cfg.describe()} (trained in {trained:.0f} s)"
     seconds = time.perf_counter() - start
     accuracy = float(np.mean(pred == y_val))
-    machine = f"{cpu_model()}, {os.cpu_count()} cores" if device.type == "cpu" else str(device)
-    if device.type == "cuda":
-        machine = torch.cuda.get_device_name(device)
+    machine = {
+        "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
+        "cuda": torch.cuda.get_device_name(device) if device.type == "cuda" else "",
+    }.get(device.type, str(device))
     print(
         f"| {datetime.date.today()} | {machine} | {recipe} | seed {args.seed} "
         f"| {accuracy:.4f} | {seconds / 60:.1f} min |"

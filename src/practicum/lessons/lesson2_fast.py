@@ -465,8 +465,9 @@ class Timing:
     train_per_image: float
     predict_per_image: float
 
-    def seconds(self, cfg: FastConfig, n_train: int, n_test: int) -> float:
-        return cfg.epochs * n_train * self.train_per_image + n_test * self.predict_per_image
+    def epochs_within(self, seconds: float, n_train: int, n_test: int) -> float:
+        """Training epochs that fit in `seconds` once the test images are predicted."""
+        return (seconds - n_test * self.predict_per_image) / (n_train * self.train_per_image)
 
 
 def measure(cfg: FastConfig, device: torch.device, *, steps: int = 2, seed: int = 0) -> Timing:
@@ -533,8 +534,7 @@ def preset(
         timing = timer(cfg, device)
         # timing itself spends the budget: what it took is no longer there to train with
         seconds = budget_minutes * 60 * SPENDABLE - (time.perf_counter() - started)
-        fixed = n_test * timing.predict_per_image
-        epochs = (seconds - fixed) / (n_train * timing.train_per_image)
+        epochs = timing.epochs_within(seconds, n_train, n_test)
         if log:
             fits = f"{epochs:.2f} epochs fit in the budget"
             log(f"widths {'/'.join(map(str, widths))}: {fits} (the recipe wants {MIN_EPOCHS:g}+)")
