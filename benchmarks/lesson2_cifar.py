@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from practicum import data
 from practicum.lessons import lesson2_fast
+from practicum.train import choose_device
 
 VAL_PER_CLASS = 500
 SPLIT_SEED = 1234
@@ -39,6 +40,21 @@ def carve_validation(y: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[n
     return np.setdiff1d(np.arange(len(y)), val), val
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, object]:
+    """`FIELD=VALUE` strings as FastConfig overrides, each value cast to the field's type."""
+    defaults = lesson2_fast.FastConfig()
+    known = {f.name for f in dataclasses.fields(defaults)} - {"widths"}  # --widths has its own flag
+    overrides: dict[str, object] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in known or not value:
+            raise SystemExit(
+                f"--set {pair!r}: expected FIELD=VALUE with FIELD one of {sorted(known)}"
+            )
+        overrides[name] = type(getattr(defaults, name))(value)
+    return overrides
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -49,12 +65,20 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--tta-level", type=int, choices=(0, 1, 2))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", help="with --epochs: keep the trained network's weights here")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="override any other FastConfig field, e.g. --set muon_lr=0.12 (repeatable)",
+    )
     args = parser.parse_args()
     train = data.load("cifar10", "train")
     fit_rows, val_rows = carve_validation(train["y"])
     fit = {"x": train["x"][fit_rows], "y": train["y"][fit_rows]}
     x_val, y_val = train["x"][val_rows], train["y"][val_rows]
-    device = lesson2_fast.choose_device()
+    device = choose_device()
     start = time.perf_counter()
     if args.epochs is None:
         pred = lesson2_fast.solve_cifar(
@@ -71,10 +95,12 @@ def main() -> None:
                 "tta_level": args.tta_level,
             }.items()
             if v is not None
-        }
-        cfg = dataclasses.replace(lesson2_fast.FastConfig(), **overrides)
+        } | parse_overrides(args.set)
+        cfg = dataclasses.replace(lesson2_fast.FastConfig.for_device(device), **overrides)
         net = lesson2_fast.train_fast(fit["x"], fit["y"], cfg, seed=args.seed, device=device)
         trained = time.perf_counter() - start
+        if args.save:
+            torch.save(net.state_dict(), args.save)
         for level in range(cfg.tta_level + 1):
             logits = lesson2_fast.predict_logits(net, x_val, tta_level=level, device=device)
             print(f"TTA level {level}: accuracy {np.mean(logits.argmax(1) == y_val):.4f}")

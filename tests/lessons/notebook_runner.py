@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from practicum.lessons import quiz
 from practicum.notebook_build import build_all
@@ -86,8 +88,20 @@ def read(root: Path, variant: str, lesson: int, section: str) -> nbformat.Notebo
 
 
 def client(notebook: nbformat.NotebookNode, root: Path) -> NotebookClient:
+    """A client whose kernel talks over Unix sockets in a folder of its own.
+
+    Over TCP, two kernels started at once (the variants run in parallel) can be handed
+    the same free port, and one of them dies with "Address already in use".
+    """
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(tempfile.mkdtemp(prefix="k", dir=root), "kernel")
     return NotebookClient(
-        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": str(root)}}
+        notebook,
+        kernel_name="python3",
+        timeout=300,
+        resources={"metadata": {"path": str(root)}},
+        config=config,
     )
 
 

@@ -7,6 +7,7 @@ not a test: here the networks are a few channels wide and the images are look-al
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +70,50 @@ def test_flips_alternate_between_epochs_and_batches_keep_labels() -> None:
 
 
 def test_triangle_schedule_rises_to_one_at_the_peak_and_falls() -> None:
-    s = fast.triangle(100, start=0.2, end=0.07, peak=0.23)
-    assert len(s) == 101 and s[0] == pytest.approx(0.2) and s[-1] == pytest.approx(0.07)
+    s = np.array([fast.triangle(i, 100, start=0.2, end=0.07, peak=0.23) for i in range(101)])
+    assert s[0] == pytest.approx(0.2) and s[-1] == pytest.approx(0.07)
     assert s.argmax() == 23 and s.max() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("step", "total", "steps_left", "expected"),
+    [
+        (10, 100, 40.5, 50),  # behind: the run ends where the deadline says
+        (60, 100, 5, 65),  # behind late in the run: still shortened
+        (10, 100, 500, 200),  # ahead early: longer, up to the ceiling
+        (10, 100, 120, 130),
+        (60, 100, 500, 100),  # ahead past half-way: the decayed rate is left alone
+        (10, 300, 500, 300),  # a forced run longer than the ceiling is not cut to it
+        (10, 100, 0.2, 11),  # the deadline has passed: one more step, then stop
+    ],
+)
+def test_replan_shortens_for_the_deadline_and_lengthens_only_early(
+    step: int, total: int, steps_left: float, expected: int
+) -> None:
+    assert fast.replan(step, total, steps_left, ceil_steps=200) == expected
+
+
+def test_training_meets_a_deadline_it_could_not_have_planned_for(
+    blobs: tuple[np.ndarray, np.ndarray],
+) -> None:
+    # planned for 50 epochs, but the deadline has passed by the end of the first: the run
+    # re-plans there and takes one more step (600 images in batches of 32: 18 an epoch)
+    x, y = blobs
+    said: list[str] = []
+    fast.train_fast(
+        x,
+        y,
+        dataclasses.replace(TINY, epochs=50),
+        device=CPU,
+        progress=False,
+        log=said.append,
+        deadline=time.perf_counter(),
+    )
+    assert said[0] == "re-planned for the deadline: 1.06 epochs"
+    assert [line.split(",")[0] for line in said[1:]] == [
+        "epoch 1: 18/19 steps",
+        "epoch 2: 19/19 steps",
+    ]
 
 
 def test_orthogonalize_sets_every_singular_value_near_one() -> None:
@@ -141,23 +183,40 @@ SPEEDS = {
     [
         (60.0, (64, 256, 256), fast.MAX_EPOCHS),  # everything fits: the longest schedule
         # the widest gets fewer than MIN_EPOCHS: a narrower one with the full schedule
-        (20.0, (48, 192, 192), (20 * 60 * 0.9 - 10_000 * 2.5e-3 / 3) / (50_000 * 2.5e-3)),
-        (10.0, (32, 128, 128), (10 * 60 * 0.9 - 10_000 * 1.2e-3 / 3) / (50_000 * 1.2e-3)),
+        (20.0, (48, 192, 192), None),
+        (10.0, (32, 128, 128), None),
         # less than the narrowest needs for MIN_EPOCHS: what fits, and it says so
-        (1.0, (16, 64, 64), (60 * 0.9 - 10_000 * 0.4e-3 / 3) / (50_000 * 0.4e-3)),
+        (1.0, (16, 64, 64), None),
     ],
 )
 def test_preset_picks_the_widest_network_that_fits(
-    minutes: float, widths: tuple[int, int, int], epochs: float
+    minutes: float, widths: tuple[int, int, int], epochs: float | None
 ) -> None:
     timer, _ = _fake_timer(SPEEDS)
     said: list[str] = []
-    cfg = fast.preset(minutes, 50_000, 10_000, device=CPU, timer=timer, log=said.append)
+    plan = fast.preset(minutes, 50_000, 10_000, device=CPU, timer=timer, log=said.append)
+    cfg, per_image = plan.cfg, SPEEDS[widths]
     assert cfg.widths == widths
-    assert cfg.epochs == pytest.approx(epochs, rel=1e-3)
-    planned = cfg.epochs * 50_000 * SPEEDS[widths] + 10_000 * SPEEDS[widths] / 3
-    assert planned <= minutes * 60
+    # training gets what is left of the spendable budget once 10,000 images are predicted
+    training = minutes * 60 * fast.SPENDABLE - 10_000 * per_image / 3
+    assert plan.training_seconds == pytest.approx(training, rel=1e-3)
+    expected = epochs or training / (50_000 * per_image)
+    assert cfg.epochs == pytest.approx(expected, rel=1e-3)
+    assert cfg.epochs * 50_000 * per_image + 10_000 * per_image / 3 <= minutes * 60
     assert ("too small" in said[-1]) == (minutes == 1.0)
+
+
+def test_preset_takes_small_batches_on_a_cpu_and_airbench_batches_elsewhere() -> None:
+    timer, _ = _fake_timer(SPEEDS)
+    cpu = fast.preset(60.0, 50_000, 10_000, device=CPU, timer=timer).cfg
+    gpu = fast.preset(60.0, 50_000, 10_000, device=torch.device("cuda"), timer=timer).cfg
+    assert (cpu.batch_size, cpu.muon_lr) == (fast.CPU_BATCH, fast.CPU_MUON_LR)
+    assert (gpu.batch_size, gpu.muon_lr) == (2000, 0.24)
+    # Muon's rate scales with the square root of the batch
+    assert cpu.muon_lr == pytest.approx(
+        gpu.muon_lr * (cpu.batch_size / gpu.batch_size) ** 0.5, rel=0.01
+    )
+    assert fast.preset(60.0, 100, 10, device=CPU, timer=timer).cfg.batch_size == 100
 
 
 def test_preset_refuses_a_budget_of_nothing() -> None:
