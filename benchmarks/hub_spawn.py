@@ -12,21 +12,19 @@ its websocket (a cell can run). Prints the median of the runs and a line for BEN
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
-import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hub"))
 from bench_machine import cpu_model
 from live_hub import csrf_of, live_hub, log_in, open_dashboard
+from remote_kernel import execute
 
 
 def one_run(url: str, user: str) -> tuple[float, float]:
@@ -51,45 +49,31 @@ def one_run(url: str, user: str) -> tuple[float, float]:
     kernel_id = kernel.json()["id"]
     channels = f"{url.replace('http', 'ws', 1)}/user/{user}/api/kernels/{kernel_id}/channels"
     cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies.jar)
-    socket = websocket.create_connection(channels, header=[f"Cookie: {cookie}"], timeout=60)
-    msg_id = uuid.uuid4().hex
-    socket.send(
-        json.dumps(
-            {
-                "header": {
-                    "msg_id": msg_id,
-                    "msg_type": "execute_request",
-                    "username": user,
-                    "session": uuid.uuid4().hex,
-                    "version": "5.3",
-                },
-                "parent_header": {},
-                "metadata": {},
-                "content": {"code": "1 + 1", "silent": False},
-                "channel": "shell",
-            }
-        )
-    )
-    while True:
-        reply = json.loads(socket.recv())
-        if (
-            reply.get("msg_type") == "execute_reply"
-            and reply["parent_header"].get("msg_id") == msg_id
-        ):
-            socket.close()
-            return lab, time.perf_counter() - clicked
+    assert execute(channels, {"Cookie": cookie}, "print(1 + 1)", timeout=60).strip() == "2"
+    return lab, time.perf_counter() - clicked
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", "users", "off"),
+        default="auto",
+        help="[isolation] mode: auto isolates when run as root, as `practicum up` does",
+    )
     args = parser.parse_args()
     students = [f"student{i}" for i in range(args.runs)]
     labs, kernels = [], []
     with (
         tempfile.TemporaryDirectory() as folder,
         pytest.MonkeyPatch.context() as monkeypatch,
-        live_hub(Path(folder), monkeypatch, users=dict.fromkeys(students, True)) as hub,
+        live_hub(
+            Path(folder),
+            monkeypatch,
+            users=dict.fromkeys(students, True),
+            isolation=args.isolation,
+        ) as hub,
     ):
         for user in students:
             lab, kernel = one_run(hub.url, user)
@@ -105,8 +89,10 @@ def main() -> None:
         f"(min {min(labs):.2f}, max {max(labs):.2f}); first cell run {kernel_median:.2f} s "
         f"(min {min(kernels):.2f}, max {max(kernels):.2f})"
     )
+    isolated = hub.isolated
     print(
         f"| {date.today()} | {cpu_model()}, 2 cores | local spawner, CPU profile, "
+        f"{'isolated (own user + bubblewrap)' if isolated else 'shared user'}, "
         f"{args.runs} runs | {lab_median:.2f} s | {kernel_median:.2f} s |"
     )
 

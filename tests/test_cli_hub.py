@@ -206,3 +206,19 @@ def test_credits_errors_are_one_line(toml: Path) -> None:
         invoke("credits", "grant", "alice", "1e9", "--reason", "x", "--by", "prof"), "limited to"
     )
     one_error_line(invoke("credits", "list", "--user", "zed"), "no user 'zed'")
+
+
+def test_up_says_whether_servers_are_isolated(toml: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as laptop:  # one trusting user, no root
+        laptop.setattr(os, "geteuid", lambda: 1000)
+        result = invoke("up", "--dry-run")
+        assert result.exit_code == 0, result.output
+        warning = [line for line in result.output.splitlines() if "NOT isolated" in line]
+        assert len(warning) == 1 and warning[0].startswith("warning: ")
+        toml.write_text(toml.read_text() + '[isolation]\nmode = "users"\n')
+        one_error_line(invoke("up", "--dry-run"), 'mode = "users" needs root')
+    if os.geteuid() == 0:  # as CI runs: isolated by default
+        toml.write_text(toml.read_text().replace('mode = "users"', 'mode = "auto"'))
+        result = invoke("up", "--dry-run")
+        assert "runs as their own system user in a sandbox" in result.output, result.output
+        assert "NOT isolated" not in result.output and str(toml.parent) in result.output

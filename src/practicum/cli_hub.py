@@ -35,6 +35,8 @@ from practicum import store
 from practicum.atomic import write_text_atomic
 from practicum.cli_state import course_config
 from practicum.hub.credits import format_credits, parse_credits
+from practicum.hub.isolation import NOT_ISOLATED, Isolation
+from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.jupyterhub_config import (
     config_file_text,
     find_proxy,
@@ -42,6 +44,7 @@ from practicum.hub.jupyterhub_config import (
     venv_command,
 )
 from practicum.hub.settings import HubSettings, load_settings, settings_path
+from practicum.owner_only import owner_only_dir
 from practicum.store import credits as ledger
 
 credits_app = typer.Typer(
@@ -83,13 +86,14 @@ class Prepared:
     command: list[str]
     staff_login: str
     """What to tell the operator about logging in as staff."""
+    isolation: Isolation
 
 
 def prepare(settings: HubSettings) -> Prepared:
     """Everything before the hub starts; safe to repeat (nothing is recreated)."""
     find_proxy()  # fail now, with the fix, rather than in the hub's log
-    settings.state.mkdir(parents=True, exist_ok=True)
-    settings.state.chmod(0o700)
+    isolation = resolve_isolation(settings)  # likewise: bubblewrap missing, root needed
+    owner_only_dir(settings.state)
     config_file = write_text_atomic(settings.state / CONFIG_FILE, config_file_text(settings))
     database_url = service_config(settings).database_url
     store.upgrade(database_url)
@@ -104,7 +108,7 @@ def prepare(settings: HubSettings) -> Prepared:
         finally:
             engine.dispose()
     command = [venv_command("jupyterhub"), "-f", str(config_file)]
-    return Prepared(settings, config_file, command, login)
+    return Prepared(settings, config_file, command, login, isolation)
 
 
 def ensure_staff(session: Session, password_file: Path) -> str:
@@ -198,6 +202,12 @@ def up(
         "practicum credits list (run beside the same practicum.toml)",
         soft_wrap=True,
     )
+    if prepared.isolation == "users":
+        console.print(
+            "  isolation:   each student's server runs as their own system user in a sandbox"
+        )
+    else:
+        console.print(f"[yellow]warning:[/yellow] {NOT_ISOLATED}", soft_wrap=True)
     if dry_run:
         console.print(f"  would run:   {' '.join(prepared.command)}", soft_wrap=True)
         return

@@ -10,7 +10,9 @@ the hub's real REST API, as a second replica would.
 from __future__ import annotations
 
 import os
+import pwd
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,6 +33,7 @@ from practicum import store
 from practicum.course import Course, load_course
 from practicum.hub import metering
 from practicum.hub.hub_client import RestHubApi
+from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.jupyterhub_config import (
     PASSED_THROUGH,
     HubConfigError,
@@ -39,6 +42,8 @@ from practicum.hub.jupyterhub_config import (
     service_config,
 )
 from practicum.hub.settings import HubSettings, load_settings
+from practicum.sandbox.devices import CONTROL_NODES
+from practicum.sandbox.users import remove_user
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -82,6 +87,11 @@ class LiveHub:
     log: Path
     database_url: str
     course: Course
+
+    @property
+    def isolated(self) -> bool:
+        """Whether student servers run as their own users in sandboxes (as root)."""
+        return resolve_isolation(self.settings) == "users"
 
     @property
     def service_token(self) -> str:
@@ -172,6 +182,52 @@ def processes_of(user: str) -> list[dict[str, str]]:
     return found
 
 
+def labels_course_toml(homework_id: str, n_classes: int = 10) -> str:
+    """A course open since yesterday with one lesson (40 credits) and one labels homework
+    on Fashion-MNIST, due in 30 days and needed for completion."""
+    opened = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    deadline = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"""
+[course]
+id = "live"
+title = "Live course"
+timezone = "UTC"
+
+[[lessons]]
+number = 1
+title = "Neural networks"
+opens = {opened}
+credits = 40
+
+[homework.{homework_id}]
+lesson = 1
+title = "Fashion-MNIST"
+dataset = "fashion-mnist"
+metric = "accuracy"
+target = 0.9
+submission = "labels"
+n_classes = {n_classes}
+public_fraction = 0.5
+opens = {opened}
+deadline = {deadline}
+task = "Predict the class of each image."
+
+[completion]
+required_homework = ["{homework_id}"]
+report_required = false
+"""
+
+
+def stand_in_gpus(folder: Path, gpus: tuple[str, ...]) -> Path:
+    """Plain files named like NVIDIA's device nodes: the machine's GPUs, one more that is
+    nobody's, and the control nodes."""
+    folder.mkdir()
+    spare = str(max((int(g) for g in gpus), default=0) + 1)
+    for name in [*(f"nvidia{g}" for g in (*gpus, spare)), *CONTROL_NODES[:2]]:
+        (folder / name).write_text(f"stand-in for /dev/{name}\n")
+    return folder
+
+
 @contextmanager
 def live_hub(
     tmp_path: Path,
@@ -181,8 +237,15 @@ def live_hub(
     course_toml: str | None = None,
     gpus: tuple[str, ...] = (),
     notebooks: Path | None = None,
+    staff: tuple[str, ...] = (),
+    extra_toml: str = "",
+    isolation: str = "auto",
 ) -> Iterator[LiveHub]:
-    """Start the hub with `users` (name → admitted) as students of the course."""
+    """Start the hub with `users` (name → admitted) as students of the course, and `staff`.
+
+    As root (CI included) the servers are isolated, as `practicum up` does by default:
+    system users get a prefix of this run's own, removed again at the end; GPUs are
+    stand-in device nodes under the state folder."""
     for name in PASSED_THROUGH:
         if name not in ("PRACTICUM_HOME", "PRACTICUM_DATA"):
             monkeypatch.delenv(name, raising=False)
@@ -200,7 +263,13 @@ def live_hub(
         lines.append('course = "course.toml"')
     if notebooks is not None:
         lines.append(f"notebooks = {str(notebooks)!r}")
-    lines += ["[gpus]", f"devices = {list(gpus)!r}", "[metering]", "interval_seconds = 3600"]
+    if staff:
+        lines += ["[auth]", f"staff = {list(staff)!r}"]
+    prefix = f"pt{secrets.token_hex(3)}-"
+    device_dir = stand_in_gpus(tmp_path / "dev", gpus)
+    lines += ["[gpus]", f"devices = {list(gpus)!r}", f"device_dir = {str(device_dir)!r}"]
+    lines += ["[isolation]", f"user_prefix = {prefix!r}", f"mode = {isolation!r}"]
+    lines += ["[metering]", "interval_seconds = 3600", extra_toml]
     toml = tmp_path / "practicum.toml"
     toml.write_text("\n".join(lines).replace("'", '"') + "\n")
     settings = load_settings(toml)
@@ -211,6 +280,8 @@ def live_hub(
     with store.session_scope(engine) as session:
         for name, admitted in users.items():
             store.create_user(session, name, "student", PASSWORD).admitted = admitted
+        for name in staff:
+            store.create_user(session, name, "staff", PASSWORD)
     engine.dispose()
     config_file = settings.state / "jupyterhub_config.py"
     config_file.write_text(config_file_text(settings))
@@ -259,3 +330,7 @@ def live_hub(
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             raise AssertionError("the hub did not stop within 15 s of Ctrl-C") from None
+        finally:
+            for entry in pwd.getpwall():
+                if entry.pw_name.startswith(prefix):
+                    remove_user(entry.pw_name)

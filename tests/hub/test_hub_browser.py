@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser_setup import CHROMIUM, CHROMIUM_ARGS
-from live_hub import PASSWORD, LiveHub, live_hub, proxy_or_skip
+from live_hub import PASSWORD, LiveHub, labels_course_toml, live_hub, proxy_or_skip
 from playwright.sync_api import Page, expect, sync_playwright
 from tiny_homework import publish_labels
 
@@ -34,40 +34,6 @@ Y_TEST = np.random.default_rng(1).integers(0, N_CLASSES, N_ITEMS)
 MASK = make_split(N_ITEMS, 0.5, seed=5)
 GUESS = 3
 """The notebook submits this class for every item: its public score is known here."""
-
-
-def course_toml() -> str:
-    opened = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    deadline = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"""
-[course]
-id = "live"
-title = "Live course"
-timezone = "UTC"
-
-[[lessons]]
-number = 1
-title = "Neural networks"
-opens = {opened}
-credits = 40
-
-[homework.{HW}]
-lesson = 1
-title = "Fashion-MNIST"
-dataset = "fashion-mnist"
-metric = "accuracy"
-target = 0.9
-submission = "labels"
-n_classes = {N_CLASSES}
-public_fraction = 0.5
-opens = {opened}
-deadline = {deadline}
-task = "Predict the class of each image."
-
-[completion]
-required_homework = ["{HW}"]
-report_required = false
-"""
 
 
 def publish(config: ServiceConfig) -> None:
@@ -114,7 +80,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveHub]:
         tmp_path,
         monkeypatch,
         users={"alice": True},
-        course_toml=course_toml(),
+        course_toml=labels_course_toml(HW, N_CLASSES),
         notebooks=tmp_path / "exercise",
     ) as running:
         from practicum.hub.jupyterhub_config import service_config

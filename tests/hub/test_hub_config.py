@@ -129,8 +129,13 @@ def test_spawner_runs_the_venvs_server_in_homes_under_state(settings: HubSetting
     assert Path(single_user) == Path(sys.executable).parent / "jupyterhub-singleuser"
     assert c.Spawner.default_url == "/lab"
     assert "--LabApp.news_url=None" in c.Spawner.args  # no news prompt, no PyPI check
-    # Jupyter refuses root unless told (containers often run as root)
-    assert ("--allow-root" in c.Spawner.args) == (os.geteuid() == 0)
+    # Jupyter refuses root unless told (containers often run as root); isolated servers
+    # run as the student's own user
+    isolated = c.PracticumSpawner.isolated
+    assert isolated == (os.geteuid() == 0)
+    assert ("--allow-root" in c.Spawner.args) == (os.geteuid() == 0 and not isolated)
+    assert "access:services!service=practicum" in c.Spawner.server_token_scopes
+    assert c.PracticumSpawner.hidden_dirs == [str(settings.state)]
     assert c.PracticumSpawner.home_dir_template == str(settings.state / "homes" / "{username}")
     assert c.PracticumSpawner.profiles == DEFAULT_PROFILES
     assert c.PracticumSpawner.default_profile == "cpu"

@@ -42,6 +42,11 @@ description = "one A100"
 
 [gpus]
 devices = ["0", "3"]
+device_dir = "fake-dev"
+
+[isolation]
+mode = "users"
+user_prefix = "course-"
 
 [metering]
 interval_seconds = 30
@@ -105,6 +110,8 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert settings.default_profile is small
     assert settings.gpus == ("0", "3")
     assert (settings.metering.interval_seconds, settings.metering.slot_seconds) == (30, 120)
+    assert settings.gpu_device_dir == tmp_path / "fake-dev"
+    assert (settings.isolation.mode, settings.isolation.user_prefix) == ("users", "course-")
 
 
 def test_public_url_wins_for_links(tmp_path: Path) -> None:
@@ -135,6 +142,14 @@ def test_public_url_wins_for_links(tmp_path: Path) -> None:
         ("[profiles]\n", "profiles: empty"),
         ('[gpus]\ndevices = ["0", "0"]\n', "gpus.devices[1]: GPU '0' is listed twice"),
         ("[metering]\nslot_seconds = 0\n", "metering.slot_seconds: 0 is less than 1"),
+        (
+            '[isolation]\nmode = "chroot"\n',
+            "isolation.mode: 'chroot' is not one of auto, users, off",
+        ),
+        (
+            '[isolation]\nuser_prefix = "9-"\n',
+            "isolation.user_prefix: '9-' is not a user-name prefix",
+        ),
         ("[hub\n", "TOML syntax error"),
         ("[course]\n", "unknown key 'course'"),
     ],

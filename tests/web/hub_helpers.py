@@ -39,6 +39,9 @@ AUTHORIZE = (
     "&redirect_uri=%2Fservices%2Fpracticum%2Foauth_callback&response_type=code"
 )
 STAFF = ("tara",)
+ACCESS = "access:services!service=practicum"
+"""What the hub puts on tokens meant for Practicum: its OAuth logins', and notebook
+servers' (the spawner's `server_token_scopes` include it)."""
 
 
 @dataclass
@@ -88,7 +91,7 @@ def _challenge(verifier: str) -> str:
 @dataclass
 class FakeLogin:
     """`HubLogin` as the hub would answer it: codes are bound to a PKCE challenge and used
-    once; tokens name a user model (or a service's)."""
+    once; tokens name a user model (or a service's) with the token's own scopes."""
 
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -102,9 +105,18 @@ class FakeLogin:
         verifier = secrets.token_urlsafe(32)
         return verifier, _challenge(verifier), "S256"
 
-    def issue_token(self, name: str, *, admin: bool = False, kind: str = "user") -> str:
+    def issue_token(
+        self,
+        name: str,
+        *,
+        admin: bool = False,
+        kind: str = "user",
+        scopes: tuple[str, ...] = (ACCESS,),
+    ) -> str:
+        """A token as GET /hub/api/user describes it; by default one meant for Practicum
+        (a login's, or a notebook server's JUPYTERHUB_API_TOKEN)."""
         token = secrets.token_hex(16)
-        self.tokens[token] = {"kind": kind, "name": name, "admin": admin}
+        self.tokens[token] = {"kind": kind, "name": name, "admin": admin, "scopes": list(scopes)}
         return token
 
     def authorize(self, name: str, challenge: str, *, admin: bool = False) -> str:

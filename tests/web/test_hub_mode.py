@@ -12,6 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hub_helpers import (
+    ACCESS,
     PREFIX,
     SERVICE_TOKEN,
     HubService,
@@ -29,7 +30,12 @@ from practicum import cli, store
 from practicum.hub.settings import HubSettings
 from practicum.store.models import GpuAssignment
 from practicum.web import routes_credits, routes_hub_auth
-from practicum.web.hub_mode import HubModeError, hub_mode_from_env
+from practicum.web.hub_mode import (
+    ACCESS_SCOPE,
+    HubModeError,
+    grants_practicum_access,
+    hub_mode_from_env,
+)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +182,79 @@ def test_the_api_accepts_a_notebooks_hub_token_and_nothing_the_hub_does_not_vouc
     for token in ("not-a-hub-token", service_own, SERVICE_TOKEN):
         refused = api.get("/api/me", headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 401, token
+
+
+NOT_FOR_PRACTICUM = {
+    "detail": f"this hub token is not for Practicum: it lacks the {ACCESS} scope",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "scopes", "status"),
+    [
+        ("hugo", (ACCESS,), 200),  # a notebook server's (the spawner's server_token_scopes)
+        ("hana", ("access:services",), 200),  # every service, this one included
+        ("ivan", ("access:servers!server=alice/", "read:users:name!user=ivan"), 403),  # cookie
+        ("jack", ("access:services!service=grader",), 403),  # another service's
+        ("kate", ("admin:users", "admin:servers"), 403),  # powerful, yet not for Practicum
+        ("liam", (), 403),
+    ],
+)
+def test_a_hub_token_acts_here_only_with_practicums_access_scope(
+    service: HubService, name: str, scopes: tuple[str, ...], status: int
+) -> None:
+    """The hub vouches for every token it issued; only those meant for Practicum may act
+    here, or a token captured from a notebook server would act as its owner."""
+    token = service.login.issue_token(name, scopes=scopes)
+    me = service.browser().get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == status, me.text
+    if status == 403:
+        assert me.json() == NOT_FOR_PRACTICUM
+        assert role_of(service, name) is None  # not even created
+    else:
+        assert me.json()["name"] == name
+
+
+def test_a_staff_members_token_captured_from_a_students_server_cannot_read_grades(
+    service: HubService,
+) -> None:
+    """The cookie a hub admin's browser gets when opening alice's server: identity plus
+    access to that server, never to Practicum."""
+    api = service.browser()
+    captured = service.login.issue_token(
+        "tara", admin=True, scopes=("access:servers!server=alice/", "read:users:name!user=tara")
+    )
+    for path in ("/api/staff/submissions", "/api/me"):
+        answer = api.get(path, headers={"Authorization": f"Bearer {captured}"})
+        assert (answer.status_code, answer.json()) == (403, NOT_FOR_PRACTICUM), path
+    own = service.login.issue_token("tara", admin=True)  # her own notebook's: fine
+    grades = api.get("/api/staff/submissions", headers={"Authorization": f"Bearer {own}"})
+    assert grades.status_code == 200
+
+
+def test_a_hub_user_model_without_scopes_is_not_trusted(service: HubService) -> None:
+    token = service.login.issue_token("iris")
+    del service.login.tokens[token]["scopes"]
+    answer = service.browser().get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert (answer.status_code, answer.json()) == (403, NOT_FOR_PRACTICUM)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "granted"),
+    [
+        ([ACCESS], True),
+        (["access:services"], True),
+        (["access:services!service=practicum-old"], False),
+        (["access:servers", "access:servers!server=alice/"], False),
+        (["self", "inherit"], False),  # the hub expands these before it answers
+        ([], False),
+    ],
+)
+def test_practicums_access_scope_is_checked_with_jupyterhubs_filter_rules(
+    scopes: list[str], granted: bool
+) -> None:
+    assert ACCESS_SCOPE == ACCESS
+    assert grants_practicum_access(scopes) is granted
 
 
 def test_practicum_submit_in_a_notebook_uses_the_servers_hub_token(

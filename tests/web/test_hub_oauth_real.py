@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import pytest
 from fastapi import FastAPI, Form, Header, HTTPException
 from fastapi.responses import JSONResponse, Response
-from hub_helpers import PREFIX, FakeHub, HubService, follow_login, hub_service
+from hub_helpers import ACCESS, PREFIX, FakeHub, HubService, follow_login, hub_service
 from web_helpers import serve_live
 
 from practicum.hub.settings import HubSettings
@@ -62,7 +62,7 @@ class HubStandIn:
             refusal = {"error": "invalid_grant", "error_description": "code or verifier wrong"}
             return JSONResponse(refusal, 400)
         access = secrets.token_hex(16)
-        self.tokens[access] = {"kind": "user", "name": name, "admin": False}
+        self.tokens[access] = {"kind": "user", "name": name, "admin": False, "scopes": [ACCESS]}
         return JSONResponse({"access_token": access, "token_type": "Bearer"})
 
     def user(self, authorization: Annotated[str, Header()] = "") -> dict[str, Any]:
@@ -126,7 +126,12 @@ def test_the_api_asks_the_real_hub_who_a_notebook_token_is(
     service: HubService, stand_in: tuple[HubStandIn, str]
 ) -> None:
     hub, _ = stand_in
-    hub.tokens["notebook-token"] = {"kind": "user", "name": "hana", "admin": False}
+    hub.tokens["notebook-token"] = {
+        "kind": "user",
+        "name": "hana",
+        "admin": False,
+        "scopes": [ACCESS],
+    }
     api = service.browser()
     me = api.get("/api/me", headers={"Authorization": "Bearer notebook-token"})
     assert me.status_code == 200 and me.json()["name"] == "hana"

@@ -4,13 +4,18 @@ Layout of the file (the shipped demo_course.toml is a complete example):
 
     [course]            id, title, timezone (IANA name, e.g. "Asia/Tokyo")
     [[lessons]]         number, title, opens, closes (optional), credits
-    [homework.<id>]     lesson, title, dataset, task, metric, target, submission, n_classes,
-                        horizon (forecasts: the series' last values to hide),
+    [homework.<id>]     lesson, title, dataset or files (exactly one), task, metric, target,
+                        submission, n_classes, horizon (forecasts: the series' last values
+                        to hide),
                         public_fraction, daily_limit, opens, deadline, final_picks,
                         leaderboard_refresh, and a late_policy table (mode, until,
                         penalty_per_day)
     [credits]           gpu_rate_per_hour, cpu_rate_per_hour, warn_below (all optional)
     [completion]        required_homework, report_required
+
+`dataset` names a catalog data set; `files = { x_train, y_train, x_test, y_test }` names
+staff's own files instead (paths relative to course.toml's folder), read only when the
+homework is published, so the service can load the course where those files are absent.
 
 Date-times may be local (read in the course's time zone) or carry an offset. Array items
 are counted from 0 in messages: `lessons[2]` is the third [[lessons]] block.
@@ -36,6 +41,7 @@ from practicum.course.model import (
     Course,
     CreditPolicy,
     Homework,
+    HomeworkFiles,
     LatePolicy,
     Lesson,
     Metric,
@@ -62,10 +68,11 @@ def load_course(path: Path) -> Course:
         raise CourseError(
             str(path), "", f"not UTF-8 text (bad byte at offset {exc.start})"
         ) from None
-    return parse_course(text, source=str(path))
+    return parse_course(text, source=str(path), base_dir=path.absolute().parent)
 
 
-def parse_course(text: str, source: str = "course.toml") -> Course:
+def parse_course(text: str, source: str = "course.toml", base_dir: Path | None = None) -> Course:
+    """`base_dir` anchors relative homework file paths (default: the folder of `source`)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -78,7 +85,8 @@ def parse_course(text: str, source: str = "course.toml") -> Course:
     course_id = _slug(info, "id", info.need("id", str))
     title = info.text("title")
     lessons = _lessons(root, tz)
-    homework = _all_homework(root, tz, lessons)
+    base = Path(source).parent if base_dir is None else base_dir
+    homework = _all_homework(root, tz, lessons, base)
     return Course(
         id=course_id,
         title=title,
@@ -137,7 +145,7 @@ def _lessons(root: CheckedTable, tz: ZoneInfo) -> dict[int, Lesson]:
 
 
 def _all_homework(
-    root: CheckedTable, tz: ZoneInfo, lessons: dict[int, Lesson]
+    root: CheckedTable, tz: ZoneInfo, lessons: dict[int, Lesson], base: Path
 ) -> dict[str, Homework]:
     table = root.table("homework")
     if table is None:
@@ -145,12 +153,12 @@ def _all_homework(
     homework = {}
     for hw_id in table.data:
         _slug(table, hw_id, hw_id)
-        homework[hw_id] = _homework(table.need_table(hw_id), hw_id, tz, lessons)
+        homework[hw_id] = _homework(table.need_table(hw_id), hw_id, tz, lessons, base)
     return homework
 
 
 def _homework(
-    table: CheckedTable, hw_id: str, tz: ZoneInfo, lessons: dict[int, Lesson]
+    table: CheckedTable, hw_id: str, tz: ZoneInfo, lessons: dict[int, Lesson], base: Path
 ) -> Homework:
     table.only(*(name for name in Homework.__dataclass_fields__ if name != "id"))
     lesson = table.integer("lesson", minimum=1)
@@ -175,6 +183,9 @@ def _homework(
             table.fail("horizon", f"only for submission 'regression', not {submission!r}")
         if horizon < 1:
             table.fail("horizon", f"{horizon} is less than 1")
+    dataset, files = _source(table, base)
+    if horizon is not None and files is not None:
+        table.fail("horizon", "only for a forecast on a catalog series (dataset), not with files")
     public_fraction = table.get("public_fraction", float, 0.3)
     if not 0 < public_fraction < 1:
         table.fail("public_fraction", f"{public_fraction:g} is not strictly between 0 and 1")
@@ -185,7 +196,7 @@ def _homework(
         id=hw_id,
         lesson=lesson,
         title=table.text("title"),
-        dataset=_dataset(table),
+        dataset=dataset,
         task=table.text("task"),
         metric=metric,
         target=_target(table, metric),
@@ -199,7 +210,27 @@ def _homework(
         late_policy=_late_policy(table.table("late_policy"), tz, deadline),
         leaderboard_refresh=_refresh(table),
         horizon=horizon,
+        files=files,
     )
+
+
+def _source(table: CheckedTable, base: Path) -> tuple[str | None, HomeworkFiles | None]:
+    """(dataset, files): exactly one is given."""
+    given = [key for key in ("dataset", "files") if key in table.data]
+    if len(given) != 1:
+        what = "both dataset and files given" if given else "missing dataset or files"
+        table.fail(None, f"{what} (give exactly one)")
+    if given == ["dataset"]:
+        return _dataset(table), None
+    files = table.need_table("files")
+    names = HomeworkFiles.__dataclass_fields__
+    files.only(*names)
+    return None, HomeworkFiles(**{name: _path(files, name, base) for name in names})
+
+
+def _path(table: CheckedTable, key: str, base: Path) -> Path:
+    value = table.text(key)
+    return base / Path(value).expanduser()
 
 
 def _dataset(table: CheckedTable) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -105,12 +106,27 @@ class RefreshPolicy:
 
 
 @dataclass(frozen=True)
+class HomeworkFiles:
+    """Staff's own data instead of a catalog data set: the one way to score on labels nobody
+    else has, since a public data set's official test labels are public."""
+
+    x_train: Path
+    y_train: Path
+    x_test: Path
+    y_test: Path
+    """The hidden answers: keep the file where students cannot read it."""
+
+    def paths(self) -> dict[str, Path]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
 class Homework:
     id: str
     lesson: int
     title: str
-    dataset: str
-    """A data catalog name, e.g. "fashion-mnist"."""
+    dataset: str | None
+    """A data catalog name, e.g. "fashion-mnist"; None when `files` gives the data."""
     task: str
     """Markdown shown to students."""
     metric: Metric
@@ -129,6 +145,8 @@ class Homework:
     horizon: int | None = None
     """Forecasting (submission "regression" on a series): the series' last `horizon`
     values are hidden and must be forecast from the values before them."""
+    files: HomeworkFiles | None = None
+    """Staff's own files, read from disk only when publishing; None for a catalog data set."""
 
     @property
     def higher_is_better(self) -> bool:

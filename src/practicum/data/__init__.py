@@ -9,6 +9,7 @@ from practicum.data.errors import (
     NotCachedError,
 )
 from practicum.data.manage import fetch, import_files, load, remove, status, verify
+from practicum.data.own_files import read_own_files
 
 __all__ = [
     "CATALOG",
@@ -23,6 +24,7 @@ __all__ = [
     "get",
     "import_files",
     "load",
+    "read_own_files",
     "remove",
     "status",
     "verify",

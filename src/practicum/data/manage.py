@@ -7,6 +7,7 @@ which command gets the data.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -144,11 +145,18 @@ def load(name: str, split: str | None = None, *, home: Path | None = None) -> di
         raise DataError(f"{name} has no split {split!r}; its splits: {', '.join(dataset.splits)}")
     home = home or settings.data_home()
     found = cache.find_split(home, name, split)
-    if found is None:
+    # a student's sandbox shows the course's cache read-only: nothing can be imported there
+    writable = os.access(home, os.W_OK) if home.exists() else True
+    if found is None and writable:
         folder = system_copy(dataset)
         if folder is not None:
             import_files(name, [folder], home=home)
             found = cache.find_split(home, name, split)
+    if found is None and not writable:
+        raise NotCachedError(
+            f"{name}/{split} is not in the course's data cache ({home}, read-only here): "
+            f"ask the course staff to run 'practicum data import {name}' (or fetch) on the server"
+        )
     if found is None:
         files = " ".join(f.name for f in dataset.files_for(split))
         raise NotCachedError(

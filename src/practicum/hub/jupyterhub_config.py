@@ -19,6 +19,8 @@ from typing import Any
 from practicum import settings as practicum_settings
 from practicum.atomic import write_text_atomic
 from practicum.hub.culler import culler_config_text, timeouts_seconds
+from practicum.hub.isolation import Isolation, IsolationError
+from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.settings import CONFIG_ENV, SERVICE_NAME, HubSettings
 from practicum.hub.spawn_hook import SpawnCheck
 from practicum.service.config import ServiceConfig, load_config
@@ -42,6 +44,9 @@ what they are given)."""
 
 SERVICE_SCOPES = ["list:users", "read:users", "read:servers", "servers"]
 """The course service lists running servers (metering), starts queued ones, stops empty ones."""
+SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server"]
+"""JupyterHub's default scopes of a server's token (its `server` role)."""
+STAFF_SCOPES = ["access:servers", "read:users", "read:servers"]
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
 
@@ -57,7 +62,11 @@ def configure(c: Any, settings: HubSettings) -> None:
     _hub(c, settings)
     _proxy(c, settings)
     _authenticator(c, settings)
-    _spawner(c, settings, service_token)
+    try:
+        isolation = resolve_isolation(settings)
+    except IsolationError as exc:
+        raise HubConfigError(str(exc)) from None
+    _spawner(c, settings, service_token, isolation)
     _services(c, settings, service_token)
 
 
@@ -170,7 +179,7 @@ def _authenticator(c: Any, settings: HubSettings) -> None:
 NO_UPDATE_CHECK = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
 
 
-def _spawner(c: Any, settings: HubSettings, service_token: str) -> None:
+def _spawner(c: Any, settings: HubSettings, service_token: str, isolation: Isolation) -> None:
     default = settings.default_profile.name
     c.JupyterHub.spawner_class = "practicum.hub.spawner.PracticumSpawner"
     c.Spawner.cmd = [venv_command("jupyterhub-singleuser")]
@@ -178,7 +187,7 @@ def _spawner(c: Any, settings: HubSettings, service_token: str) -> None:
     # JupyterLab would fetch news and check PyPI for updates in every student's server:
     # neither is theirs to act on, and a course machine may have no internet
     args = ["--LabApp.news_url=None", f"--LabApp.check_for_updates_class={NO_UPDATE_CHECK}"]
-    if os.geteuid() == 0:  # a container's root: Jupyter refuses to run as root unless told
+    if isolation == "shared" and os.geteuid() == 0:  # Jupyter refuses root unless told
         args.append("--allow-root")
     c.Spawner.args = args
     c.Spawner.pre_spawn_hook = SpawnCheck(service_direct_url(settings), service_token, default)
@@ -189,6 +198,13 @@ def _spawner(c: Any, settings: HubSettings, service_token: str) -> None:
     c.PracticumSpawner.notebooks_dir = str(settings.notebooks or "")
     c.PracticumSpawner.homework_dir = str(service_config(settings).shared_dir)
     c.PracticumSpawner.data_dir = str(practicum_settings.data_home())
+    c.PracticumSpawner.isolated = isolation == "users"
+    c.PracticumSpawner.user_prefix = settings.isolation.user_prefix
+    c.PracticumSpawner.gpu_device_dir = str(settings.gpu_device_dir)
+    c.PracticumSpawner.hidden_dirs = [str(settings.state)]
+    # The server's own token (what practicum.submit() sends) may act on this service; a
+    # token that merely opens a server (a browser's cookie there) may not: see web.hub_mode
+    c.Spawner.server_token_scopes = [*SERVER_ROLE_SCOPES, f"access:services!service={SERVICE_NAME}"]
 
 
 def _services(c: Any, settings: HubSettings, service_token: str) -> None:
@@ -229,3 +245,9 @@ def _services(c: Any, settings: HubSettings, service_token: str) -> None:
         # the dashboard ends in the hub's 403 "no permission to access service practicum"
         {"name": "user", "scopes": ["self", f"access:services!service={SERVICE_NAME}"]},
     ]
+    if settings.auth.staff:
+        # staff may open a student's server to help; the cookie that leaves there cannot
+        # act on Practicum (it lacks the service's access scope, see web.hub_mode)
+        c.JupyterHub.load_roles.append(
+            {"name": "staff-servers", "scopes": STAFF_SCOPES, "users": list(settings.auth.staff)}
+        )

@@ -9,7 +9,9 @@ and the reason, because a misspelt optional key would otherwise be ignored in si
     [auth]        kind ("local" | "github"), staff = [...]
     [auth.github] organizations, teams ("org:team"), client_id_env, client_secret_env
     [profiles.<name>]  display_name, description, gpu, idle_timeout_minutes, cpu_limit, mem_limit
-    [gpus]        devices = ["0", "1"]  (default: the GPUs `nvidia-smi -L` lists)
+    [gpus]        devices = ["0", "1"]  (default: the GPUs `nvidia-smi -L` lists),
+                  device_dir ("/dev": where the /dev/nvidia<N> nodes are)
+    [isolation]   mode ("auto" | "users" | "off"), user_prefix ("practicum-")
     [metering]    interval_seconds, slot_seconds
 
 All state lives under one folder (`state`, default $PRACTICUM_HOME/hub): the hub's
@@ -31,12 +33,15 @@ from practicum import settings as practicum_settings
 from practicum.course.checked_table import CheckedTable
 from practicum.course.errors import CourseError
 from practicum.hub.types import Profile
+from practicum.sandbox.users import DEFAULT_PREFIX, check_prefix
 
 CONFIG_ENV = "PRACTICUM_CONFIG"
 """Path of practicum.toml; the hub passes it on to the course service."""
 SERVICE_NAME = "practicum"
 AuthKind = Literal["local", "github"]
 AUTH_KINDS: tuple[AuthKind, ...] = ("local", "github")
+IsolationMode = Literal["auto", "users", "off"]
+ISOLATION_MODES: tuple[IsolationMode, ...] = ("auto", "users", "off")
 
 DEFAULT_PROFILES: dict[str, Profile] = {
     "cpu": Profile("cpu", "CPU server", gpu=False, idle_timeout_minutes=120),
@@ -69,6 +74,15 @@ class MeteringSettings:
 
 
 @dataclass(frozen=True)
+class IsolationSettings:
+    mode: IsolationMode = "auto"
+    """auto: a system user and a sandbox per student when the hub runs as root, else
+    every server as the hub's own user; users: always isolate (refuse to start otherwise);
+    off: never (one trusting user on a laptop)."""
+    user_prefix: str = DEFAULT_PREFIX
+
+
+@dataclass(frozen=True)
 class HubSettings:
     ip: str = "127.0.0.1"
     port: int = 8000
@@ -85,6 +99,9 @@ class HubSettings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     profiles: Mapping[str, Profile] = field(default_factory=lambda: dict(DEFAULT_PROFILES))
     gpus: tuple[str, ...] = ()
+    gpu_device_dir: Path = Path("/dev")
+    """Where the GPUs' device nodes are (stand-in files in tests)."""
+    isolation: IsolationSettings = field(default_factory=IsolationSettings)
     metering: MeteringSettings = field(default_factory=MeteringSettings)
     source: Path | None = None
     """The file these settings came from (None: embedded defaults)."""
@@ -148,7 +165,7 @@ def parse_settings(data: Mapping[str, object], source: str, base: Path) -> HubSe
     """Relative paths in the file are read from `base` (the file's folder); `source` names
     the file in messages."""
     root = CheckedTable(data, "", source)
-    root.only("hub", "auth", "profiles", "gpus", "metering")
+    root.only("hub", "auth", "profiles", "gpus", "metering", "isolation")
     hub = root.table("hub") or CheckedTable({}, "hub", source)
     hub.only(
         "ip",
@@ -179,6 +196,8 @@ def parse_settings(data: Mapping[str, object], source: str, base: Path) -> HubSe
         auth=_auth(root.table("auth")),
         profiles=_profiles(root.table("profiles")),
         gpus=_gpus(root.table("gpus")),
+        gpu_device_dir=_device_dir(root.table("gpus"), base),
+        isolation=_isolation(root.table("isolation")),
         metering=_metering(root.table("metering")),
     )
 
@@ -267,12 +286,28 @@ def _profiles(table: CheckedTable | None) -> dict[str, Profile]:
 def _gpus(table: CheckedTable | None) -> tuple[str, ...]:
     if table is None:
         return detect_gpus()
-    table.only("devices")
+    table.only("devices", "device_dir")
     devices = _names(table, "devices")
     for index, device in enumerate(devices):
         if device in devices[:index]:
             table.fail("devices", f"GPU {device!r} is listed twice", index)
     return devices
+
+
+def _device_dir(table: CheckedTable | None, base: Path) -> Path:
+    return (_path(table, "device_dir", base) if table else None) or Path("/dev")
+
+
+def _isolation(table: CheckedTable | None) -> IsolationSettings:
+    if table is None:
+        return IsolationSettings()
+    table.only("mode", "user_prefix")
+    prefix = table.get("user_prefix", str, DEFAULT_PREFIX)
+    try:
+        check_prefix(prefix)
+    except ValueError as exc:
+        table.fail("user_prefix", str(exc))
+    return IsolationSettings(table.choice("mode", ISOLATION_MODES, "auto"), prefix)
 
 
 def _metering(table: CheckedTable | None) -> MeteringSettings:

@@ -1,28 +1,43 @@
 """The notebook server of one student on one machine: a local process in its own home.
 
-SimpleLocalProcessSpawner semantics: every server runs as the hub's own OS user, with
-HOME under <state>/homes/<user>. That is the embedded, one-machine setup (the course's
-own box, trusted students); on Kubernetes, KubeSpawner takes over with the same profiles.
+Isolated (the hub runs as root, the default on a course's box): the server runs as the
+student's own system user inside a bubblewrap sandbox (see hub.isolation), with the
+profile's memory and CPU limits. Shared (no root: a laptop, one trusting user):
+SimpleLocalProcessSpawner semantics, every server as the hub's own OS user. HOME is
+<state>/homes/<user> either way. On Kubernetes, KubeSpawner takes over with the same
+profiles.
 
 The profile comes from user_options["profile"] (the spawn form, or the REST body that the
 dashboard and the GPU queue send). GPU placement is not decided here: the pre-spawn hook
 asks Practicum and puts the assigned device into CUDA_VISIBLE_DEVICES; a server that was
-given none sees no GPU at all, so a GPU is never shared by accident.
+given none sees no GPU at all, so a GPU is never shared by accident; isolated, the
+sandbox holds only that GPU's device node, so no variable can reach another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
+from subprocess import Popen
 from typing import Any
 
 from jupyterhub.spawner import SimpleLocalProcessSpawner
-from traitlets import Dict, Unicode, default
+from jupyterhub.utils import random_port
+from traitlets import Bool, Dict, List, Unicode, default
 
+from practicum import settings as practicum_settings
 from practicum.hub.home import seed_home
+from practicum.hub.isolation import ServerPaths, server_sandbox
 from practicum.hub.spawn_hook import SpawnRefused
 from practicum.hub.types import Profile
+from practicum.sandbox import bwrap, limits
+from practicum.sandbox.users import ensure_user, give_home, system_user_name
+
+GPU_ENV = "PRACTICUM_GPU"
+"""The machine's number of the server's GPU (inside the sandbox CUDA numbers it 0)."""
 
 
 def options_form_html(profiles: Mapping[str, Profile], default_name: str) -> str:
@@ -74,6 +89,12 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
     data_dir = Unicode(help="The shared data cache (PRACTICUM_DATA), not one per home.").tag(
         config=True
     )
+    isolated = Bool(False, help="One system user and a sandbox per student.").tag(config=True)
+    user_prefix = Unicode("practicum-", help="System user = prefix + hub name.").tag(config=True)
+    gpu_device_dir = Unicode("/dev", help="Where the /dev/nvidia<N> nodes are.").tag(config=True)
+    hidden_dirs = List(Unicode(), help="Folders no sandbox shows (the hub's state).").tag(
+        config=True
+    )
 
     @default("options_form")
     def _options_form_default(self) -> str:
@@ -89,6 +110,10 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
     def profile(self) -> Profile:
         return choose_profile(self.user_options, self.profiles, self.default_profile)
 
+    @property
+    def system_user(self) -> str:
+        return system_user_name(self.user_prefix, self.user.name)
+
     def get_env(self) -> dict[str, str]:
         env: dict[str, str] = super().get_env()
         if self.practicum_url:
@@ -98,6 +123,12 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
         env["PRACTICUM_PROFILE"] = self.profile.name
         # Set by the pre-spawn hook when Practicum assigned a GPU; otherwise no GPU at all.
         env.setdefault("CUDA_VISIBLE_DEVICES", "")
+        if self.isolated:
+            env["USER"] = env["LOGNAME"] = self.system_user
+            gpu = env["CUDA_VISIBLE_DEVICES"]
+            if gpu:
+                env[GPU_ENV] = gpu
+                env["CUDA_VISIBLE_DEVICES"] = "0"  # the only device node in the sandbox
         return env
 
     @default("apply_user_options")
@@ -114,4 +145,39 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
             self.log.info("%s: copied %d notebooks", self.user.name, len(report.copied))
         if report.note:
             self.log.warning("%s: %s", self.user.name, report.note)
-        return await super().start()
+        if not self.isolated:
+            return await super().start()
+        return await self._start_isolated()
+
+    async def _start_isolated(self) -> Any:
+        """LocalProcessSpawner.start, with the sandbox in front of the command."""
+        home = Path(self.home_dir)
+        user = await asyncio.to_thread(ensure_user, self.system_user, home)
+        await asyncio.to_thread(give_home, home, user)
+        wanted = limits.Limits(self.mem_limit or None, self.cpu_limit or None)
+        placement = await asyncio.to_thread(limits.place, user.name, wanted)
+        self.log.info("%s: %s", self.user.name, placement.describe(wanted))
+        if self.port == 0:  # type: ignore[has-type]
+            self.port = random_port()
+        env = self.get_env()
+        command = bwrap.command(
+            server_sandbox(user, self._paths(), env.get(GPU_ENV)),
+            [*self.cmd, *self.get_args()],
+            bwrap=bwrap.find_bwrap(),
+            setpriv=bwrap.find_setpriv(),
+        )
+        self.log.info("Spawning %s", shlex.join(command))
+        # preexec: the server and all it starts join the student's cgroup before exec
+        self.proc = Popen(command, env=env, preexec_fn=placement.join, start_new_session=True)
+        self.pid = self.proc.pid
+        return (self.ip or "127.0.0.1", self.port)
+
+    def _paths(self) -> ServerPaths:
+        return ServerPaths(
+            home=Path(self.home_dir),
+            homework=Path(self.homework_dir) if self.homework_dir else None,
+            data_cache=Path(self.data_dir) if self.data_dir else practicum_settings.data_home(),
+            system_data=practicum_settings.system_data_dirs(),
+            hidden=tuple(Path(p) for p in self.hidden_dirs),
+            device_dir=Path(self.gpu_device_dir),
+        )

@@ -19,6 +19,7 @@ from pathlib import Path
 from practicum import settings
 from practicum.atomic import write_text_atomic
 from practicum.course import Course, demo_course, load_course
+from practicum.owner_only import owner_only_dir
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,18 @@ class ServiceConfig:
     def course(self) -> Course:
         return load_course(self.course_path) if self.course_path else demo_course()
 
+    def prepare_state(self) -> None:
+        """The state folder and its private parts, owner-only (0700). The shared homework
+        folder inside stays readable: students' sandboxes bind it on its own."""
+        owner_only_dir(self.state)
+        for folder in (self.blob_dir, self.private_dir):
+            owner_only_dir(folder)
+
     def secret_key(self) -> str:
         """A per-installation secret, created once with owner-only permissions."""
         path = self.state / "secret_key"
         if not path.exists():
-            self.state.mkdir(parents=True, exist_ok=True)
+            owner_only_dir(self.state)
             write_text_atomic(path, secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()

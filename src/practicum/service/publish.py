@@ -6,6 +6,9 @@ the homework's scoring fields. Both folders are built beside their targets and r
 place inside the database transaction, so a publish that fails at any step leaves the
 previous state as it was, files and row alike.
 
+What the arrays are made of, from a catalog data set or staff's own files, is decided in
+`homework_data`; everything here works the same for both.
+
 Once drawn, a split stays: republishing reuses it, and a new draw (`force=True`) is refused
 as soon as anyone has submitted, because their scores were computed on the old one.
 """
@@ -17,7 +20,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +29,6 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine, func, select
 
-from practicum import data
 from practicum.course import Course, Homework
 from practicum.grading.split import make_split, new_seed, split_digest
 from practicum.grading.submission import SubmissionSpec, parse_predictions, to_file_bytes
@@ -40,6 +42,7 @@ from practicum.service.answers import (
     write_answer,
 )
 from practicum.service.config import ServiceConfig
+from practicum.service.homework_data import HomeworkArrays, PublishError, homework_arrays
 from practicum.store import Homework as HomeworkRow
 from practicum.store import StoreError, Submission, record_homework, session_scope
 
@@ -48,103 +51,7 @@ PUBLIC_DIR_MODE = 0o755
 README = "README.md"
 _STAGING, _OLD = "staging", "old"
 
-
-class PublishError(Exception):
-    """A homework that cannot be published as asked; the message says what to do."""
-
-
-@dataclass(frozen=True, eq=False)
-class HomeworkArrays:
-    """What a homework is made of, whatever its kind."""
-
-    public: dict[str, np.ndarray]
-    """File stem -> array students get (x_train, y_train, x_test)."""
-    y_test: np.ndarray
-    """The hidden answers, one per test item, in x_test order."""
-    example: np.ndarray | Sequence[str]
-    """Made-up predictions in the submission's shape, for the README's format example."""
-
-
-Layout = Callable[[Homework], HomeworkArrays]
-
-
-def _labeled_pairs(homework: Homework) -> HomeworkArrays:
-    """Classification on a data set with labeled train and test splits (keys x, y)."""
-    dataset = data.get(homework.dataset)
-    if "train" not in dataset.splits or "test" not in dataset.splits:
-        raise PublishError(
-            f"homework {homework.id}: data set {dataset.name} has no labeled train/test splits "
-            f"here (splits: {', '.join(dataset.splits)}), so there are no hidden labels to score"
-        )
-    train, test = _load(homework, "train"), _load(homework, "test")
-    for split, arrays in (("train", train), ("test", test)):
-        if not {"x", "y"} <= arrays.keys():
-            raise PublishError(
-                f"homework {homework.id}: {dataset.name}/{split} holds {', '.join(arrays)}, "
-                "not the labeled pairs x, y"
-            )
-    n_classes = homework.n_classes or 0
-    for split, y in (("train", train["y"]), ("test", test["y"])):
-        if y.size and not 0 <= int(y.min()) <= int(y.max()) < n_classes:
-            raise PublishError(
-                f"homework {homework.id}: {dataset.name}/{split} labels span "
-                f"{int(y.min())}..{int(y.max())}, but the course says n_classes = {n_classes}"
-            )
-    n = len(test["y"])
-    return HomeworkArrays(
-        public={"x_train": train["x"], "y_train": train["y"], "x_test": test["x"]},
-        y_test=test["y"],
-        example=np.arange(n) % n_classes,
-    )
-
-
-def _series_forecast(homework: Homework) -> HomeworkArrays:
-    """Forecasting on a single series (time labels and values, e.g. months and passengers):
-    the last `horizon` values are hidden; students get everything before them, and the time
-    labels of the values to forecast as x_test."""
-    horizon, dataset = homework.horizon, data.get(homework.dataset)
-    if horizon is None:
-        raise PublishError(
-            f"homework {homework.id}: a regression homework needs `horizon` in course.toml "
-            "(how many final values of the series to forecast); only forecasts are supported"
-        )
-    if len(dataset.splits) != 1:
-        raise PublishError(
-            f"homework {homework.id}: data set {dataset.name} is not a single series "
-            f"(splits: {', '.join(dataset.splits)}), so there is nothing to forecast"
-        )
-    arrays = _load(homework, dataset.splits[0])
-    times = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind == "U"]
-    values = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind in "iuf"]
-    if len(times) != 1 or len(values) != 1:
-        raise PublishError(
-            f"homework {homework.id}: {dataset.name} holds {', '.join(arrays)}, not one series "
-            "of time labels and values"
-        )
-    t, y = times[0], values[0].astype(np.float64)
-    if not 0 < horizon < len(y):
-        raise PublishError(
-            f"homework {homework.id}: horizon {horizon} leaves no history to forecast from "
-            f"({dataset.name} has {len(y)} values)"
-        )
-    return HomeworkArrays(
-        public={"x_train": t[:-horizon], "y_train": y[:-horizon], "x_test": t[-horizon:]},
-        y_test=y[-horizon:],
-        example=np.full(horizon, y[-horizon - 1]),  # the last known value, repeated
-    )
-
-
-def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
-    """A split of the homework's data set; a missing one says which homework needs it."""
-    try:
-        return data.load(homework.dataset, split)
-    except data.NotCachedError as e:
-        raise PublishError(f"homework {homework.id}: {e}") from None
-
-
-LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs, "regression": _series_forecast}
-"""How each submission kind's homework is cut from its data set. A lesson with another kind
-(tokens for translation) registers its own layout here."""
+__all__ = ["HomeworkArrays", "PublishError", "PublishResult", "publish", "readme"]
 
 
 @dataclass(frozen=True)
@@ -170,13 +77,8 @@ def publish(
     course = config.course()
     homework = _course_homework(course, homework_id)
     shared, private = _check_dirs(config)
-    layout = LAYOUTS.get(homework.submission)
-    if layout is None:
-        raise PublishError(
-            f"homework {homework_id}: publishing {homework.submission!r} homework is not "
-            f"supported yet (supported: {', '.join(LAYOUTS)})"
-        )
-    arrays = layout(homework)
+    _check_hidden_source(homework, shared)
+    arrays = homework_arrays(homework)
     with _lock(private / ".publish.lock"):
         _remove_leftovers(homework_id, shared, private)
         seed, mask, kept = _split_for(engine, private / homework_id, homework, arrays, force)
@@ -230,6 +132,16 @@ def _check_dirs(config: ServiceConfig) -> tuple[Path, Path]:
     shared.mkdir(parents=True, exist_ok=True, mode=PUBLIC_DIR_MODE)
     private.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
     return shared, private
+
+
+def _check_hidden_source(homework: Homework, shared: Path) -> None:
+    """Own y_test inside the students' folder would be no secret, whatever publish does."""
+    y_test = homework.files and homework.files.y_test.resolve()
+    if y_test and (y_test == shared or shared in y_test.parents):
+        raise PublishError(
+            f"homework {homework.id}: files.y_test = {y_test} is inside the shared folder "
+            f"{shared} that students read; keep hidden labels outside it"
+        )
 
 
 @contextmanager
@@ -321,7 +233,8 @@ def _check_unchanged(homework: Homework, answer: Answer, arrays: HomeworkArrays,
         not np.array_equal(arrays.y_test, answer.y_test)
         or arrays.y_test.dtype != answer.y_test.dtype
     ):
-        raise PublishError(f"{where}: the test labels of {homework.dataset} changed; {redo}")
+        source = homework.dataset or (homework.files and homework.files.y_test)
+        raise PublishError(f"{where}: the test labels of {source} changed; {redo}")
 
 
 def _stage(parent: Path, homework_id: str, mode: int) -> Path:

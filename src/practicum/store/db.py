@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, UOWTransaction
 
+from practicum.owner_only import owner_only_file
 from practicum.settings import state_home
 from practicum.store.errors import StoreError
 
@@ -42,7 +43,8 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # every private score is in there: SQLite gives its journals the file's own mode
+        owner_only_file(Path(parsed.database).expanduser())
     engine = create_engine(url, echo=echo)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin)

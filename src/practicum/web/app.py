@@ -50,6 +50,7 @@ def create_app(
     """
     config = config or load_config()
     course = config.course()
+    config.prepare_state()
     if migrate:
         store.upgrade(config.database_url)
     engine = store.make_engine(config.database_url)

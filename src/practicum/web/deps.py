@@ -24,7 +24,7 @@ from practicum import store
 from practicum.course import Course, Homework
 from practicum.service.config import ServiceConfig
 from practicum.store.accounts import TOKEN_PREFIX
-from practicum.web.hub_mode import HubMode, HubUnavailable
+from practicum.web.hub_mode import HubMode, HubTokenNotForPracticum, HubUnavailable
 from practicum.web.hub_users import HubUser, HubUserRefused, sign_in
 from practicum.web.pages import Renderer
 from practicum.web.security import CSRF_FIELD, SESSION_COOKIE, SessionCodec, WebSession
@@ -201,7 +201,8 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 async def hub_token_owner(request: Request, credentials: Bearer) -> HubUser | None:
     """In hub mode, who the hub says a bearer token that is not Practicum's belongs to
     (a notebook's JUPYTERHUB_API_TOKEN). Asked before the write lock is taken: the hub
-    may be slow, and other writers should not wait for it."""
+    may be slow, and other writers should not wait for it. A token the hub knows but did
+    not issue for Practicum is refused with 403: it is known, just not valid here."""
     mode: HubMode | None = getattr(request.app.state, "hub_mode", None)
     if mode is None or credentials is None or credentials.credentials.startswith(TOKEN_PREFIX):
         return None
@@ -209,6 +210,8 @@ async def hub_token_owner(request: Request, credentials: Bearer) -> HubUser | No
         return await mode.token_owner(credentials.credentials)
     except HubUnavailable as exc:
         raise HTTPException(503, str(exc)) from None
+    except HubTokenNotForPracticum as exc:
+        raise HTTPException(403, str(exc)) from None
 
 
 def api_user(

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from tornado.web import HTTPError as TornadoHTTPError
 
-from practicum.hub.settings import HubSettings
+from practicum.hub.settings import SERVICE_NAME, HubSettings
 from practicum.hub.types import HubApi
 from practicum.web.hub_users import HubUser, hub_user_from_model
 from practicum.web.prefix import clean_prefix
@@ -48,6 +48,23 @@ class HubModeError(Exception):
 
 class HubUnavailable(Exception):
     """The hub did not answer a question about a login or a token."""
+
+
+ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
+"""The scope a hub token needs to act on Practicum (`access:services` grants it too)."""
+
+
+class HubTokenNotForPracticum(Exception):
+    """The hub knows the token, but it was issued for something else (e.g. a notebook
+    server's OAuth cookie): it proves who someone is only where it was meant to be used."""
+
+
+def grants_practicum_access(scopes: Iterable[str]) -> bool:
+    """Whether a token's expanded scopes (the hub's user model "scopes") include access to
+    Practicum, filtered or not; JupyterHub's own check, so its filter rules apply."""
+    from jupyterhub.services.auth import check_scopes
+
+    return bool(check_scopes({ACCESS_SCOPE}, set(scopes)))
 
 
 REQUIRED_ENV = (
@@ -82,7 +99,11 @@ class HubMode:
 
     async def token_owner(self, token: str) -> HubUser | None:
         """The person a hub token belongs to (HubOAuth caches the answer for a minute);
-        None for unknown tokens and for tokens of services, this one's own included."""
+        None for unknown tokens and for tokens of services, this one's own included.
+
+        Raises HubTokenNotForPracticum for a person's token without Practicum's access
+        scope: any token the hub knows proves identity, but one captured from a notebook
+        server (a staff member's cookie there, say) must not act here as its owner."""
         if hmac.compare_digest(token.encode(), self.api_token.encode()):
             return None
         try:
@@ -91,7 +112,12 @@ class HubMode:
             raise HubUnavailable(
                 f"JupyterHub could not check the token: {exc.log_message}"
             ) from None
-        return hub_user_from_model(model)
+        owner = hub_user_from_model(model)
+        if owner is not None and not grants_practicum_access(model.get("scopes") or ()):
+            raise HubTokenNotForPracticum(
+                f"this hub token is not for Practicum: it lacks the {ACCESS_SCOPE} scope"
+            )
+        return owner
 
 
 def _root(base_url: str) -> str:

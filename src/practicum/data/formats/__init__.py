@@ -7,6 +7,7 @@ y indexing the class names. Anything wrong with a file raises FormatError naming
 (and archive member), the line or record, and the check that failed.
 """
 
+from practicum.data.formats.arrays import read_npy, read_number_csv
 from practicum.data.formats.cifar import CIFAR10_CLASSES, read_cifar10_python, write_cifar10_python
 from practicum.data.formats.coco import (
     index_image_zip,
@@ -34,6 +35,8 @@ __all__ = [
     "read_image_folder",
     "read_lines",
     "read_monthly_csv",
+    "read_npy",
+    "read_number_csv",
     "read_parallel",
     "read_ucr",
     "read_ucr_zip",

@@ -58,3 +58,12 @@ def decode_utf8(data: bytes, origin: Origin) -> str:
         raise origin.error(
             f"line {line}, byte {column}: invalid UTF-8 (byte 0x{data[exc.start]:02x})"
         ) from None
+
+
+def is_number(field: str) -> bool:
+    """Whether a text field parses as a float (the readers name the first one that does not)."""
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from practicum.data.formats.safe_archive import iter_members
-from practicum.data.formats.source import Origin, StrPath, decode_utf8, read_file
+from practicum.data.formats.source import Origin, StrPath, decode_utf8, is_number, read_file
 
 MAX_TEXT_BYTES = 1 << 30
 _SEPARATOR = re.compile(r"[\s,]+")
@@ -92,18 +92,10 @@ def _numbers(fields: list[str], origin: Origin, line: int) -> list[float]:
     try:
         return [float(f) for f in fields]
     except ValueError:
-        column, field = next((i, f) for i, f in enumerate(fields, 1) if not _is_number(f))
+        column, field = next((i, f) for i, f in enumerate(fields, 1) if not is_number(f))
         raise origin.error(
             f"line {line}, column {column}: {field[:40]!r} is not a number"
         ) from None
-
-
-def _is_number(field: str) -> bool:
-    try:
-        float(field)
-    except ValueError:
-        return False
-    return True
 
 
 def encode_ucr(x: np.ndarray, y: np.ndarray) -> bytes:

@@ -1,0 +1,197 @@
+"""What a homework is made of: the arrays students get and the hidden answers, cut from a
+catalog data set by the homework's submission kind, or read from staff's own files.
+
+Both sources end in the same `HomeworkArrays` and the same label checks, so everything
+after (split, private storage, README, republish) cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from practicum import data
+from practicum.course import Homework
+
+
+class PublishError(Exception):
+    """A homework that cannot be published as asked; the message says what to do."""
+
+
+@dataclass(frozen=True, eq=False)
+class HomeworkArrays:
+    """What a homework is made of, whatever its kind."""
+
+    public: dict[str, np.ndarray]
+    """File stem -> array students get (x_train, y_train, x_test)."""
+    y_test: np.ndarray
+    """The hidden answers, one per test item, in x_test order."""
+    example: np.ndarray | Sequence[str]
+    """Made-up predictions in the submission's shape, for the README's format example."""
+
+
+Layout = Callable[[Homework], HomeworkArrays]
+TARGETS = ("y_train", "y_test")
+
+
+def _labeled_pairs(homework: Homework) -> HomeworkArrays:
+    """Classification on a data set with labeled train and test splits (keys x, y)."""
+    dataset = data.get(_catalog_name(homework))
+    if "train" not in dataset.splits or "test" not in dataset.splits:
+        raise PublishError(
+            f"homework {homework.id}: data set {dataset.name} has no labeled train/test splits "
+            f"here (splits: {', '.join(dataset.splits)}), so there are no hidden labels to score"
+        )
+    train, test = _load(homework, "train"), _load(homework, "test")
+    for split, arrays in (("train", train), ("test", test)):
+        if not {"x", "y"} <= arrays.keys():
+            raise PublishError(
+                f"homework {homework.id}: {dataset.name}/{split} holds {', '.join(arrays)}, "
+                "not the labeled pairs x, y"
+            )
+    y_train = _labels(homework, f"{dataset.name}/train", train["y"])
+    y_test = _labels(homework, f"{dataset.name}/test", test["y"])
+    return HomeworkArrays(
+        public={"x_train": train["x"], "y_train": y_train, "x_test": test["x"]},
+        y_test=y_test,
+        example=_label_example(homework, len(y_test)),
+    )
+
+
+def _series_forecast(homework: Homework) -> HomeworkArrays:
+    """Forecasting on a single series (time labels and values, e.g. months and passengers):
+    the last `horizon` values are hidden; students get everything before them, and the time
+    labels of the values to forecast as x_test."""
+    horizon, dataset = homework.horizon, data.get(_catalog_name(homework))
+    if horizon is None:
+        raise PublishError(
+            f"homework {homework.id}: a regression homework needs `horizon` in course.toml "
+            "(how many final values of the series to forecast); only forecasts are supported"
+        )
+    if len(dataset.splits) != 1:
+        raise PublishError(
+            f"homework {homework.id}: data set {dataset.name} is not a single series "
+            f"(splits: {', '.join(dataset.splits)}), so there is nothing to forecast"
+        )
+    arrays = _load(homework, dataset.splits[0])
+    times = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind == "U"]
+    values = [a for a in arrays.values() if a.ndim == 1 and a.dtype.kind in "iuf"]
+    if len(times) != 1 or len(values) != 1:
+        raise PublishError(
+            f"homework {homework.id}: {dataset.name} holds {', '.join(arrays)}, not one series "
+            "of time labels and values"
+        )
+    t, y = times[0], values[0].astype(np.float64)
+    if not 0 < horizon < len(y):
+        raise PublishError(
+            f"homework {homework.id}: horizon {horizon} leaves no history to forecast from "
+            f"({dataset.name} has {len(y)} values)"
+        )
+    return HomeworkArrays(
+        public={"x_train": t[:-horizon], "y_train": y[:-horizon], "x_test": t[-horizon:]},
+        y_test=y[-horizon:],
+        example=np.full(horizon, y[-horizon - 1]),  # the last known value, repeated
+    )
+
+
+def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
+    """A split of the homework's data set; a missing one says which homework needs it."""
+    try:
+        return data.load(_catalog_name(homework), split)
+    except data.NotCachedError as e:
+        raise PublishError(f"homework {homework.id}: {e}") from None
+
+
+LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs, "regression": _series_forecast}
+"""How each submission kind's homework is cut from its data set. A lesson with another kind
+(tokens for translation) registers its own layout here."""
+
+
+def homework_arrays(homework: Homework) -> HomeworkArrays:
+    """The homework's arrays from its source: its own files, or its data set's layout."""
+    if homework.files is not None:
+        return _own_files(homework)
+    layout = LAYOUTS.get(homework.submission)
+    if layout is None:
+        raise PublishError(
+            f"homework {homework.id}: publishing {homework.submission!r} homework is not "
+            f"supported yet (supported: {', '.join(LAYOUTS)})"
+        )
+    return layout(homework)
+
+
+def _own_files(homework: Homework) -> HomeworkArrays:
+    """Staff's x_train, y_train, x_test, y_test as given; only the targets are checked and
+    normalised (labels int64 within n_classes, regression values finite float64)."""
+    assert homework.files is not None
+    paths = homework.files.paths()
+    try:
+        arrays = data.read_own_files(**paths)
+    except data.DataError as e:
+        raise PublishError(f"homework {homework.id}: files.{e}") from None
+    if homework.submission == "labels":
+        y_train, y_test = (_labels(homework, str(paths[k]), arrays[k]) for k in TARGETS)
+        example = _label_example(homework, len(y_test))
+    elif homework.submission == "regression":
+        y_train, y_test = (_values(homework, str(paths[k]), arrays[k]) for k in TARGETS)
+        example = np.full(len(y_test), float(np.mean(y_train)))
+    else:
+        raise PublishError(
+            f"homework {homework.id}: publishing {homework.submission!r} homework from files is "
+            "not supported yet (supported: labels, regression)"
+        )
+    return HomeworkArrays(
+        public={"x_train": arrays["x_train"], "y_train": y_train, "x_test": arrays["x_test"]},
+        y_test=y_test,
+        example=example,
+    )
+
+
+def _labels(homework: Homework, where: str, y: np.ndarray) -> np.ndarray:
+    """Class indexes 0..n_classes-1 as int64; whole floats (1.0 in a CSV or .npy) pass."""
+    n_classes = homework.n_classes or 0
+    if y.dtype.kind == "f":
+        fractional = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
+        if fractional.size:
+            item = int(fractional[0])
+            raise PublishError(
+                f"homework {homework.id}: {where} item {item}: expected a class index "
+                f"0..{n_classes - 1}, got {y[item]}"
+            )
+    elif y.dtype.kind not in "iu":
+        raise PublishError(
+            f"homework {homework.id}: {where}: expected class indexes 0..{n_classes - 1}, "
+            f"got {y.dtype} values"
+        )
+    if y.size and not 0 <= int(y.min()) <= int(y.max()) < n_classes:
+        raise PublishError(
+            f"homework {homework.id}: {where} labels span {int(y.min())}..{int(y.max())}, "
+            f"but the course says n_classes = {n_classes}"
+        )
+    return y.astype(np.int64, copy=False)
+
+
+def _values(homework: Homework, where: str, y: np.ndarray) -> np.ndarray:
+    """Regression targets as finite float64."""
+    if y.dtype.kind not in "iuf":
+        raise PublishError(f"homework {homework.id}: {where}: expected numbers, got {y.dtype}")
+    y = y.astype(np.float64, copy=False)
+    bad = np.flatnonzero(~np.isfinite(y))
+    if bad.size:
+        item = int(bad[0])
+        raise PublishError(
+            f"homework {homework.id}: {where} item {item}: expected a finite number, got {y[item]}"
+        )
+    return y
+
+
+def _label_example(homework: Homework, n: int) -> np.ndarray:
+    return np.arange(n) % (homework.n_classes or 1)
+
+
+def _catalog_name(homework: Homework) -> str:
+    if homework.dataset is None:
+        raise PublishError(f"homework {homework.id} names no data set (it has its own files)")
+    return homework.dataset
