@@ -11,7 +11,6 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +18,9 @@ import pytest
 from browser_setup import CHROMIUM, CHROMIUM_ARGS
 from live_hub import PASSWORD, LiveHub, labels_course_toml, live_hub, proxy_or_skip
 from playwright.sync_api import Page, expect, sync_playwright
-from tiny_homework import publish_labels
+from tiny_homework import publish_images
 
-from practicum import store
 from practicum.grading.split import make_split
-from practicum.service.config import ServiceConfig
 
 proxy_or_skip()
 if not CHROMIUM.exists():
@@ -34,24 +31,6 @@ Y_TEST = np.random.default_rng(1).integers(0, N_CLASSES, N_ITEMS)
 MASK = make_split(N_ITEMS, 0.5, seed=5)
 GUESS = 3
 """The notebook submits this class for every item: its public score is known here."""
-
-
-def publish(config: ServiceConfig) -> None:
-    engine = store.make_engine(config.database_url)
-    published_at = datetime.now(UTC) - timedelta(hours=1)
-    x_test = np.zeros((N_ITEMS, 28, 28), np.uint8)
-    publish_labels(
-        config,
-        engine,
-        HW,
-        Y_TEST,
-        MASK,
-        seed=5,
-        public_fraction=0.5,
-        published_at=published_at,
-        x_test=x_test,
-    )
-    engine.dispose()
 
 
 def submit_notebook(folder: Path) -> None:
@@ -85,7 +64,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveHub]:
     ) as running:
         from practicum.hub.jupyterhub_config import service_config
 
-        publish(service_config(running.settings))
+        publish_images(service_config(running.settings), HW, Y_TEST, MASK)
         yield running
 
 

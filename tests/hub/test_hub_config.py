@@ -136,6 +136,9 @@ def test_spawner_runs_the_venvs_server_in_homes_under_state(settings: HubSetting
     assert ("--allow-root" in c.Spawner.args) == (os.geteuid() == 0 and not isolated)
     assert "access:services!service=practicum" in c.Spawner.server_token_scopes
     assert c.PracticumSpawner.hidden_dirs == [str(settings.state)]
+    hub_db = settings.state / "jupyterhub.sqlite"
+    assert c.JupyterHub.db_url == f"sqlite:///{hub_db}"
+    assert stat.S_IMODE(hub_db.stat().st_mode) == 0o600  # every user's tokens are in there
     assert c.PracticumSpawner.home_dir_template == str(settings.state / "homes" / "{username}")
     assert c.PracticumSpawner.profiles == DEFAULT_PROFILES
     assert c.PracticumSpawner.default_profile == "cpu"

@@ -13,7 +13,6 @@ import os
 import pwd
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ import numpy as np
 import pytest
 from live_hub import LiveHub, labels_course_toml, live_hub, log_in, proxy_or_skip
 from remote_kernel import run_in_kernel
-from tiny_homework import publish_labels
+from tiny_homework import publish_images
 
-from practicum import store
 from practicum.grading.split import make_split
 from practicum.hub.jupyterhub_config import service_config
 from practicum.sandbox.bwrap import SandboxError, find_bwrap
@@ -95,20 +93,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveHub]:
         gpus=(GPU,),
         extra_toml=PROFILES,
     ) as running:
-        config = service_config(running.settings)
-        engine = store.make_engine(config.database_url)
-        publish_labels(
-            config,
-            engine,
-            HW,
-            Y_TEST,
-            MASK,
-            seed=3,
-            public_fraction=0.5,
-            published_at=datetime.now(UTC) - timedelta(hours=1),
-            x_test=np.zeros((N_ITEMS, 28, 28), np.uint8),
-        )
-        engine.dispose()
+        publish_images(service_config(running.settings), HW, Y_TEST, MASK)
         yield running
 
 

@@ -8,7 +8,7 @@ so the tests exercise the real loading and checking of hidden labels.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -241,3 +241,23 @@ def demo_course_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Servi
     monkeypatch.setenv("PRACTICUM_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", "")
     return load_config()
+
+
+def publish_images(
+    config: ServiceConfig, homework_id: str, y_test: np.ndarray, mask: np.ndarray
+) -> None:
+    """A labels homework on 28x28 images (all zeros), published an hour ago with the
+    course's public fraction of 0.5."""
+    engine = store.make_engine(config.database_url)
+    publish_labels(
+        config,
+        engine,
+        homework_id,
+        y_test,
+        mask,
+        seed=5,
+        public_fraction=0.5,
+        published_at=datetime.now(UTC) - timedelta(hours=1),
+        x_test=np.zeros((len(y_test), 28, 28), np.uint8),
+    )
+    engine.dispose()

@@ -23,6 +23,7 @@ from practicum.hub.isolation import Isolation, IsolationError
 from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.settings import CONFIG_ENV, SERVICE_NAME, HubSettings
 from practicum.hub.spawn_hook import SpawnCheck
+from practicum.owner_only import owner_only_file
 from practicum.service.config import ServiceConfig, load_config
 
 CULLER_NAME = "idle-culler"
@@ -139,7 +140,8 @@ def _hub(c: Any, settings: HubSettings) -> None:
     if settings.public_url:
         c.JupyterHub.public_url = settings.public_url
     c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{settings.hub_port}"
-    c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
+    # created owner-only before the hub opens it (an empty file is an empty SQLite database)
+    c.JupyterHub.db_url = f"sqlite:///{owner_only_file(state / 'jupyterhub.sqlite')}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
     c.JupyterHub.default_url = f"/services/{SERVICE_NAME}/"  # the course dashboard
