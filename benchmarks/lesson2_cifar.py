@@ -25,7 +25,7 @@ from bench_machine import cpu_model
 from numpy.typing import NDArray
 
 from practicum import data
-from practicum.lessons import lesson2_fast
+from practicum.lessons.lesson2 import fast
 from practicum.train import choose_device
 
 VAL_PER_CLASS = 500
@@ -42,7 +42,7 @@ def carve_validation(y: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[n
 
 def parse_overrides(pairs: list[str]) -> dict[str, object]:
     """`FIELD=VALUE` strings as FastConfig overrides, each value cast to the field's type."""
-    defaults = lesson2_fast.FastConfig()
+    defaults = fast.FastConfig()
     known = {f.name for f in dataclasses.fields(defaults)} - {"widths"}  # --widths has its own flag
     overrides: dict[str, object] = {}
     for pair in pairs:
@@ -81,7 +81,7 @@ def main() -> None:
     device = choose_device()
     start = time.perf_counter()
     if args.epochs is None:
-        pred = lesson2_fast.solve_cifar(
+        pred = fast.solve_cifar(
             fit, x_val, args.seed, budget_minutes=args.budget_minutes, device=device
         )
         recipe = f"preset for {args.budget_minutes:g} min"
@@ -96,13 +96,13 @@ def main() -> None:
             }.items()
             if v is not None
         } | parse_overrides(args.set)
-        cfg = dataclasses.replace(lesson2_fast.FastConfig.for_device(device), **overrides)
-        net = lesson2_fast.train_fast(fit["x"], fit["y"], cfg, seed=args.seed, device=device)
+        cfg = dataclasses.replace(fast.FastConfig.for_device(device), **overrides)
+        net = fast.train_fast(fit["x"], fit["y"], cfg, seed=args.seed, device=device)
         trained = time.perf_counter() - start
         if args.save:
             torch.save(net.state_dict(), args.save)
         for level in range(cfg.tta_level + 1):
-            logits = lesson2_fast.predict_logits(net, x_val, tta_level=level, device=device)
+            logits = fast.predict_logits(net, x_val, tta_level=level, device=device)
             print(f"TTA level {level}: accuracy {np.mean(logits.argmax(1) == y_val):.4f}")
         pred = logits.argmax(1)
         recipe = f"{cfg.describe()} (trained in {trained:.0f} s)"

@@ -5,7 +5,7 @@
 
 --validate scores candidate networks by rolling-origin validation inside the training
 years (forecast 1954, 1955 and 1956, each from the years before it), next to SARIMA and
-seasonal naive on the same months; the reference (lesson3_forecast.REFERENCE) is the one
+seasonal naive on the same months; the reference (REFERENCE in lessons/lesson3/forecast.py) is the one
 chosen there. The default run scores the test months and prints a Markdown table for
 BENCHMARKS.md, naming the machine, then the LSTM tutorial and the reference over seeds.
 Needs the data set: practicum data import airline-passengers airline-passengers.csv
@@ -25,8 +25,8 @@ import torch
 from bench_machine import cpu_model
 
 from practicum.data.errors import NotCachedError
-from practicum.lessons import lesson3_forecast as lesson3
-from practicum.lessons.lesson3_forecast import FIRST_MLP, HORIZON, REFERENCE, ForecastConfig
+from practicum.lessons.lesson3 import forecast as fc
+from practicum.lessons.lesson3.forecast import FIRST_MLP, HORIZON, REFERENCE, ForecastConfig
 
 CANDIDATES: dict[str, ForecastConfig] = {
     "first try: 13 growths, hidden 32, wd 0.01": FIRST_MLP,
@@ -51,11 +51,11 @@ def baseline_validation(y: np.ndarray) -> list[tuple[str, float, float]]:
     """SARIMA and seasonal naive under the same rolling-origin protocol."""
     rows = []
     for name, one_step, forecaster in (
-        ("SARIMA(0,1,1)(0,1,1)12, log", lesson3.sarima_one_step, lesson3.sarima_forecast),
-        ("seasonal naive", lesson3.rolling(lesson3.seasonal_naive), lesson3.seasonal_naive),
+        ("SARIMA(0,1,1)(0,1,1)12, log", fc.sarima_one_step, fc.sarima_forecast),
+        ("seasonal naive", fc.rolling(fc.seasonal_naive), fc.seasonal_naive),
     ):
         one, many = [], []
-        for origin in lesson3.VALIDATION_ORIGINS:
+        for origin in fc.VALIDATION_ORIGINS:
             truth = y[origin : origin + HORIZON]
             one.append(one_step(y[: origin + HORIZON], origin) - truth)
             many.append(forecaster(y[:origin], HORIZON) - truth)
@@ -68,25 +68,25 @@ def _rmse(errors: list[np.ndarray]) -> float:
 
 
 def validate(y: np.ndarray, seed: int) -> None:
-    training = y[: lesson3.TEST_START]  # the test years are cut off before anything runs
+    training = y[: fc.TEST_START]  # the test years are cut off before anything runs
     print("| model | one-step RMSE | 12-month RMSE, recursive | 12-month RMSE, direct | wall s |")
     print("|---|---:|---:|---:|---:|")
     for name, one, many in baseline_validation(training):
         print(f"| {name} | {one:.2f} | {many:.2f} | {many:.2f} | |")
     for name, cfg in CANDIDATES.items():
         started = time.perf_counter()
-        one, recursive, direct = lesson3.validate(training, cfg, seed=seed)
+        one, recursive, direct = fc.validate(training, cfg, seed=seed)
         wall = time.perf_counter() - started
         print(f"| MLP, {name} | {one:.2f} | {recursive:.2f} | {direct:.2f} | {wall:.0f} |")
 
 
-def from_rows(rows: list[lesson3.Row]) -> tuple[float, float, float, float, float]:
+def from_rows(rows: list[fc.Row]) -> tuple[float, float, float, float, float]:
     """(tutorial one step, reference one step, reference 12 months, SARIMA one step, SARIMA 12
     months): the reference's one step is its 1-output network, its 12 months the direct one."""
     by_name = {row.model: row for row in rows}
     sarima = by_name["SARIMA(0,1,1)(0,1,1)12, log"]
     tutorial = next(row for row in rows if row.model.startswith("LSTM tutorial"))
-    recursive, direct = lesson3.row_names(REFERENCE)
+    recursive, direct = fc.row_names(REFERENCE)
     return (
         tutorial.one_step_rmse,
         by_name[recursive].one_step_rmse,
@@ -110,11 +110,11 @@ def verdict(one: float, many: float, sarima_one: float, sarima_many: float) -> s
 
 def reference_scores(y: np.ndarray, seed: int) -> tuple[float, float]:
     """The reference's two test scores: one step over 1957-1960, direct over 1960."""
-    start, origin = lesson3.TEST_START, lesson3.FORECAST_ORIGIN
-    model = lesson3.train_forecaster(y[:start], seed=seed)
-    one = lesson3.rmse(lesson3.neural_one_step(model, y, start), y[start:])
-    forecast = lesson3.forecast_homework(y[:origin], seed=seed)
-    return one, lesson3.rmse(forecast, y[origin : origin + HORIZON])
+    start, origin = fc.TEST_START, fc.FORECAST_ORIGIN
+    model = fc.train_forecaster(y[:start], seed=seed)
+    one = fc.rmse(fc.neural_one_step(model, y, start), y[start:])
+    forecast = fc.forecast_homework(y[:origin], seed=seed)
+    return one, fc.rmse(forecast, y[origin : origin + HORIZON])
 
 
 def seeds_line(name: str, scores: Sequence[Sequence[float]], seeds: list[int]) -> str:
@@ -136,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # thousand-parameter nets: more threads only add overhead
     try:
-        y = lesson3.load_passengers()
+        y = fc.load_passengers()
     except NotCachedError as err:
         raise SystemExit(str(err)) from None
     started = time.perf_counter()
@@ -147,17 +147,17 @@ def main() -> None:
         validate(y, args.seed)
         print(f"\nwall {time.perf_counter() - started:.0f} s")
         return
-    rows = lesson3.compare(y, seed=args.seed)
+    rows = fc.compare(y, seed=args.seed)
     wall = time.perf_counter() - started
     print(
         "Lesson 3 airline, test: one step 1957-1960 (fit 1949-1956), 12 months 1960 (fit 1949-1959)"
     )
     print(f"{stamp}, wall {wall:.0f} s\n")
-    print(lesson3.markdown_table(rows))
+    print(fc.markdown_table(rows))
     tutorial, one, many, sarima_one, sarima_many = from_rows(rows)
     print("\n" + verdict(one, many, sarima_one, sarima_many))
     seeds = [int(s) for s in args.more_seeds.split(",") if s]
-    tutorials = [(tutorial,)] + [(lesson3.lstm_tutorial(y, seed=s),) for s in seeds]
+    tutorials = [(tutorial,)] + [(fc.lstm_tutorial(y, seed=s),) for s in seeds]
     references = [(one, many)] + [reference_scores(y, s) for s in seeds]
     seeds = [args.seed, *seeds]
     print("\n" + seeds_line("LSTM tutorial, one-step RMSE 1957-1960", tutorials, seeds))

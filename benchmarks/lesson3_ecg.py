@@ -21,7 +21,7 @@ import torch
 from bench_machine import cpu_model
 from numpy.typing import NDArray
 
-from practicum.lessons import lesson3
+from practicum.lessons.lesson3 import ecg
 
 
 def stratified_folds(y: NDArray[np.int64], k: int, seed: int) -> list[NDArray[np.int64]]:
@@ -61,15 +61,13 @@ def main() -> None:
         }.items()
         if v is not None
     }
-    cfg = dataclasses.replace(lesson3.EcgConfig(progress=False), **overrides)
-    x, y = lesson3.load_beats("train")
+    cfg = dataclasses.replace(ecg.EcgConfig(progress=False), **overrides)
+    x, y = ecg.load_beats("train")
     start = time.perf_counter()
     scores = []
     for i, test_rows in enumerate(stratified_folds(y, args.folds, args.fold_seed)):
         fit_rows = np.setdiff1d(np.arange(len(y)), test_rows)
-        pred = lesson3.solve_ecg(
-            {"x": x[fit_rows], "y": y[fit_rows]}, x[test_rows], args.seed + i, cfg
-        )
+        pred = ecg.solve_ecg({"x": x[fit_rows], "y": y[fit_rows]}, x[test_rows], args.seed + i, cfg)
         scores.append(float(np.mean(pred == y[test_rows])))
         print(f"fold {i + 1}/{args.folds}: accuracy {scores[-1]:.4f}", flush=True)
     seconds = time.perf_counter() - start

@@ -26,9 +26,11 @@ from pathlib import Path
 from bench_machine import cpu_model
 from sqlalchemy import insert
 
+from practicum.compute import Compute
+from practicum.compute.profiles import Profile
 from practicum.course import demo_course
 from practicum.hub.metering import tick
-from practicum.hub.types import Profile, RunningServer
+from practicum.hub.types import RunningServer
 from practicum.store import CreditEntry, User, make_engine, session_scope, upgrade
 from practicum.store.gpu_queue import assign_gpu, join_queue
 
@@ -112,17 +114,17 @@ def main() -> None:
     base = demo_course()
     course = replace(base, credits=replace(base.credits, cpu_rate_per_hour=1.0))
     now = max(lesson.opens for lesson in course.lessons).astimezone(UTC) + timedelta(days=1)
-    gpus = [str(i) for i in range(args.gpus)]
+    compute = Compute(course.credits, PROFILES, [str(i) for i in range(args.gpus)])
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'practicum.db'}"
         upgrade(url)
         hub = populate(url, args.servers, args.gpus, args.queued, args.history, now)
         engine = make_engine(url)
-        first = tick(engine, hub, course, PROFILES, gpus, now)
+        first = tick(engine, hub, course, compute, now)
         assert first.charges == args.servers and not first.stops and not first.starts, first
         steady = []
         for i in range(1, args.ticks + 1):
-            report = tick(engine, hub, course, PROFILES, gpus, now + i * MINUTE)
+            report = tick(engine, hub, course, compute, now + i * MINUTE)
             assert report.charges == args.servers and report.grants == 0, report
             steady.append(report.seconds)
         engine.dispose()

@@ -82,9 +82,9 @@ def breakdown(rows: int, students: int, scratch: Path) -> None:
             user = store.user_for_token(session, tokens[i], now=now)
             assert user is not None
             token_done = time.perf_counter()
-            submissions.submit(
-                session, files, config, course, HOMEWORK, user, upload.content, "s.csv", now
-            )
+            ctx = submissions.SubmitContext(session, files, config, course)
+            request = submissions.SubmissionRequest(HOMEWORK, user, upload.content, "s.csv", now)
+            submissions.submit(ctx, request)
             submit_done = time.perf_counter()
         ended = time.perf_counter()
         for label, seconds in zip(

@@ -17,9 +17,9 @@ from typer.testing import CliRunner, Result
 
 from practicum import store
 from practicum.cli import app
-from practicum.cli_hub import busy_ports, run_hub
 from practicum.hub import jupyterhub_config
 from practicum.hub.settings import load_settings
+from practicum.hub.supervise import busy_ports, run_hub
 
 runner = CliRunner()
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import typer
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from practicum import data, store
-from practicum.cli_service import db_app, homework_app, tokens_app, users_app
+from practicum.cli import app
 from practicum.data import synthetic
 from practicum.service.config import load_config
 
-app = typer.Typer()
-app.add_typer(homework_app, name="homework")
-app.add_typer(users_app, name="users")
-app.add_typer(tokens_app, name="tokens")
-app.add_typer(db_app, name="db")
 runner = CliRunner()
 HW = "lesson1-fashion-mnist"
 

@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from practicum.lessons import common, lesson1, quiz
+from practicum.coursework import common, quiz
+from practicum.lessons.lesson1 import mlp
 
 np.set_printoptions(precision=4, suppress=True)
 
@@ -74,20 +75,20 @@ print(Z)
 # **MNIST** holds 70,000 handwritten digits (60,000 to train on, 10,000 to test on), each a
 # 28 × 28 grey-scale image with its label 0–9. **Fashion-MNIST** has exactly the same
 # format, but shows ten kinds of clothing; it is harder, and Section 4 uses it.
-# `lesson1.load_split` reads a split through the course's data catalog and scales the
+# `mlp.load_split` reads a split through the course's data catalog and scales the
 # pixels from bytes (0–255) to floats in $[0, 1]$.
 
 # %%
-x_digits, y_digits = lesson1.load_split("mnist", "train", limit=2000)
+x_digits, y_digits = mlp.load_split("mnist", "train", limit=2000)
 print("MNIST images", x_digits.shape, x_digits.dtype, "pixel range", x_digits.min(), x_digits.max())
 common.image_grid(x_digits[:24], y_digits[:24], cols=12, title="MNIST")
 
 # %%
-x_clothes, y_clothes = lesson1.load_split("fashion-mnist", "train", limit=2000)
+x_clothes, y_clothes = mlp.load_split("fashion-mnist", "train", limit=2000)
 common.image_grid(
     x_clothes[:24],
     y_clothes[:24],
-    class_names=lesson1.FASHION_MNIST_CLASSES,
+    class_names=mlp.FASHION_MNIST_CLASSES,
     cols=12,
     title="Fashion-MNIST",
 )
@@ -102,7 +103,7 @@ common.image_grid(
 # position $k$. Label 3 becomes $(0, 0, 0, 1, 0, 0, 0, 0, 0, 0)$.
 
 # %%
-print(lesson1.one_hot(np.array([3, 0, 9])))
+print(mlp.one_hot(np.array([3, 0, 9])))
 
 # %% [markdown]
 # ### Softmax: scores to probabilities
@@ -117,11 +118,11 @@ print(lesson1.one_hot(np.array([3, 0, 9])))
 
 # %%
 z = np.array([2.0, 1.0, 0.1])
-print("softmax(z) =", lesson1.softmax(z), "sum", lesson1.softmax(z).sum())
+print("softmax(z) =", mlp.softmax(z), "sum", mlp.softmax(z).sum())
 
 fig, axes = plt.subplots(1, 3, figsize=(9, 2.6), sharey=True)
 for ax, factor in zip(axes, (0.5, 1.0, 3.0), strict=True):
-    ax.bar(["class 0", "class 1", "class 2"], lesson1.softmax(factor * z), color="tab:blue")
+    ax.bar(["class 0", "class 1", "class 2"], mlp.softmax(factor * z), color="tab:blue")
     ax.set_title(f"softmax({factor} · z)")
 axes[0].set_ylabel("probability")
 fig.tight_layout()
@@ -138,7 +139,7 @@ big = np.array([1000.0, 1001.0, 1002.0])
 with np.errstate(over="ignore", invalid="ignore"):
     naive = np.exp(big) / np.exp(big).sum()
 print("naive softmax  ", naive)
-print("stable softmax ", lesson1.softmax(big))
+print("stable softmax ", mlp.softmax(big))
 
 # %% [markdown]
 # ### Cross-entropy: how wrong is the network?
@@ -152,11 +153,11 @@ print("stable softmax ", lesson1.softmax(big))
 # costs a lot. Over a batch we average the per-example losses.
 
 # %%
-probs = lesson1.softmax(np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.0]]))
-labels = lesson1.one_hot(np.array([0, 0]), n_classes=3)
+probs = mlp.softmax(np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.0]]))
+labels = mlp.one_hot(np.array([0, 0]), n_classes=3)
 print("p(true class) =", probs[:, 0])
 print("losses        =", -np.log(probs[:, 0]))
-print("mean (cross_entropy) =", lesson1.cross_entropy(probs, labels))
+print("mean (cross_entropy) =", mlp.cross_entropy(probs, labels))
 
 p = np.linspace(0.01, 1.0, 200)
 fig, ax = plt.subplots(figsize=(4.5, 3))
@@ -266,7 +267,7 @@ scores = torch.tensor([2.0, 1.0, 0.1], requires_grad=True)
 ce = torch.nn.functional.cross_entropy(scores.unsqueeze(0), torch.tensor([0]))
 ce.backward()
 print("autograd dL/dz:", scores.grad.numpy())
-print("p - y         :", lesson1.softmax(np.array([2.0, 1.0, 0.1])) - np.array([1.0, 0.0, 0.0]))
+print("p - y         :", mlp.softmax(np.array([2.0, 1.0, 0.1])) - np.array([1.0, 0.0, 0.0]))
 
 # %% [markdown]
 # ## 6. Putting it together: a multi-layer perceptron

@@ -14,7 +14,7 @@
 # reference version, so every later cell still works.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(1, 2, quiz_notebook="lesson1/section1_concepts.ipynb")
 
@@ -28,7 +28,8 @@ from IPython.display import display
 from torch import nn
 
 from practicum import train
-from practicum.lessons import common, exercise, lesson1
+from practicum.coursework import common, exercise
+from practicum.lessons.lesson1 import mlp
 
 train.seed_everything(0)
 np.set_printoptions(precision=4, suppress=True)
@@ -39,8 +40,8 @@ np.set_printoptions(precision=4, suppress=True)
 # Images arrive as rows of 784 pixel values in $[0, 1]$, labels as integers 0–9.
 
 # %%
-x_train, y_train = lesson1.load_split("mnist", "train")
-x_test, y_test = lesson1.load_split("mnist", "test")
+x_train, y_train = mlp.load_split("mnist", "train")
+x_test, y_test = mlp.load_split("mnist", "test")
 print(f"train {x_train.shape}  test {x_test.shape}  classes {np.bincount(y_train)}")
 
 # %% [markdown]
@@ -65,7 +66,7 @@ def one_hot(y, n_classes=10):
 
 one_hot = exercise.checked(
     one_hot,
-    reference=lesson1.one_hot,
+    reference=mlp.one_hot,
     cases=[(np.array([0, 3, 9, 3]),), (np.array([2, 0]), 3)],
 )
 
@@ -89,7 +90,7 @@ def softmax(z):
 
 softmax = exercise.checked(
     softmax,
-    reference=lesson1.softmax,
+    reference=mlp.softmax,
     cases=[
         (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]),),
         (np.array([[1000.0, 1001.0, 1002.0]]),),
@@ -115,7 +116,7 @@ def cross_entropy(probs, y_onehot):
 
 cross_entropy = exercise.checked(
     cross_entropy,
-    reference=lesson1.cross_entropy,
+    reference=mlp.cross_entropy,
     cases=[
         (np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), np.array([[1.0, 0, 0], [0, 1.0, 0]])),
         (np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])),
@@ -125,7 +126,7 @@ cross_entropy = exercise.checked(
 # %% [markdown]
 # ## 2. Backpropagation by hand
 #
-# `lesson1.NumpyMLP` is a multi-layer perceptron with ReLU hidden layers and a softmax
+# `mlp.NumpyMLP` is a multi-layer perceptron with ReLU hidden layers and a softmax
 # output. Its `forward` stores, for every layer $l$, its input $a_{l-1}$ (in
 # `self.inputs[l]`) and its pre-activation $z_l = a_{l-1} W_l + b_l$ (in
 # `self.pre_activations[l]`), and the output probabilities in `self.probs`. Your job is
@@ -144,7 +145,7 @@ cross_entropy = exercise.checked(
 
 
 # %%
-class MyMLP(lesson1.NumpyMLP):
+class MyMLP(mlp.NumpyMLP):
     def backward(self, y_onehot):
         """Gradients of the mean cross-entropy of the last forward pass, into grad_*."""
         ### BEGIN SOLUTION
@@ -160,13 +161,13 @@ class MyMLP(lesson1.NumpyMLP):
 def backward_matches_numerical(mlp_class):
     rng = np.random.default_rng(0)
     model = mlp_class((20, 16, 12, 10), seed=0)
-    x, y = rng.normal(size=(8, 20)), lesson1.one_hot(rng.integers(0, 10, size=8))
+    x, y = rng.normal(size=(8, 20)), mlp.one_hot(rng.integers(0, 10, size=8))
     error = model.gradient_check(x, y)
     assert error < 1e-6, f"relative error {error:.1e} against numerical gradients (want < 1e-6)"
 
 
 Network = exercise.checked(
-    MyMLP, reference=lesson1.NumpyMLP, check=backward_matches_numerical, name="MyMLP.backward"
+    MyMLP, reference=mlp.NumpyMLP, check=backward_matches_numerical, name="MyMLP.backward"
 )
 
 # %% [markdown]
@@ -264,7 +265,7 @@ def same_steps_as_reference(step):
     x, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 1, 0])
     for n in (1, 2):  # two steps: a forgotten zero_grad() shows in the second
         got = step(mine, x, y, opt_mine)
-        expected = lesson1.train_step(reference, x, y, opt_reference)
+        expected = mlp.train_step(reference, x, y, opt_reference)
         assert isinstance(got, float), f"return loss.item() (a float), not {type(got).__name__}"
         assert abs(got - expected) < 1e-5, (
             f"step {n} returned loss {got:.4f}, expected {expected:.4f}"
@@ -272,9 +273,7 @@ def same_steps_as_reference(step):
         assert torch.allclose(mine.weight, reference.weight), f"weights differ after step {n}"
 
 
-train_step = exercise.checked(
-    train_step, reference=lesson1.train_step, check=same_steps_as_reference
-)
+train_step = exercise.checked(train_step, reference=mlp.train_step, check=same_steps_as_reference)
 
 # %% [markdown]
 # Now the loop, with tensors instead of arrays. `torch.randperm` shuffles, slicing makes
@@ -307,11 +306,11 @@ torch_acc = test_acc
 # data, a printed line per epoch. `practicum.train` packages it: `make_loader` cuts arrays
 # into shuffled mini-batches, `fit` runs the loop (with a progress bar, the metrics of each
 # epoch and optional callbacks) and returns a `History` that `plot_history` draws.
-# `lesson1.MLP` is our network as an `nn.Module` with the options Section 4 explores.
+# `mlp.MLP` is our network as an `nn.Module` with the options Section 4 explores.
 
 # %%
 train.seed_everything(0)
-fit_model = lesson1.MLP(hidden=(128,))
+fit_model = mlp.MLP(hidden=(128,))
 history = train.fit(
     fit_model,
     train.make_loader(x_train, y_train, batch_size=batch_size, shuffle=True),

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from practicum.lessons import common, lesson1, quiz
+from practicum.coursework import common, quiz
+from practicum.lessons.lesson1 import mlp
 
 torch.manual_seed(0)
 np.set_printoptions(precision=3, suppress=True)
@@ -103,7 +104,7 @@ z = torch.linspace(-5, 5, 401, requires_grad=True)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3))
 for name in ("sigmoid", "tanh", "relu", "gelu"):
     z.grad = None
-    out = lesson1.ACTIVATIONS[name]()(z)
+    out = mlp.ACTIVATIONS[name]()(z)
     out.sum().backward()
     axes[0].plot(z.detach(), out.detach(), label=name)
     axes[1].plot(z.detach(), z.grad, label=name)
@@ -141,7 +142,7 @@ def activation_stds(init: str, depth: int = 20, width: int = 256) -> list[float]
             nn.init.normal_(layer.weight, std=0.01)
             nn.init.zeros_(layer.bias)
         else:
-            lesson1.initialise(layer, init)
+            mlp.initialise(layer, init)
         with torch.no_grad():
             h = torch.relu(layer(h))
         stds.append(h.std().item())
@@ -194,7 +195,7 @@ y_small = x_small @ true_w + 0.5 * torch.randn(30)
 def fit_linear(penalty: str, strength: float) -> np.ndarray:
     model = nn.Linear(20, 1, bias=False)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
-    penalties = {"none": lambda m: 0.0, "L1": lesson1.l1_penalty, "L2": lesson1.l2_penalty}
+    penalties = {"none": lambda m: 0.0, "L1": mlp.l1_penalty, "L2": mlp.l2_penalty}
     for _ in range(common.scale(300, 100)):
         optimizer.zero_grad()
         loss = nn.functional.mse_loss(model(x_small).squeeze(1), y_small)
@@ -300,12 +301,12 @@ print("output mean", out.mean(0).detach().numpy(), " std", out.std(0).detach().n
 print("running mean after one batch (momentum 0.1):", bn.running_mean.numpy())
 
 # %% [markdown]
-# In `lesson1.MLP` these are all options: `activation=`, `init=`, `dropout=`,
-# `batchnorm=True`; the penalties are `lesson1.l1_penalty(model)` and
-# `lesson1.l2_penalty(model)`.
+# In `mlp.MLP` these are all options: `activation=`, `init=`, `dropout=`,
+# `batchnorm=True`; the penalties are `mlp.l1_penalty(model)` and
+# `mlp.l2_penalty(model)`.
 
 # %%
-print(lesson1.MLP(hidden=(256, 128), activation="gelu", dropout=0.2, batchnorm=True))
+print(mlp.MLP(hidden=(256, 128), activation="gelu", dropout=0.2, batchnorm=True))
 
 # %% [markdown]
 # ## Quiz

@@ -13,7 +13,7 @@
 # training. Dashed lines are the validation set, solid lines the training set.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(1, 4, quiz_notebook="lesson1/section3_techniques.ipynb")
 
@@ -22,7 +22,8 @@ import torch
 from torch import nn
 
 from practicum import train
-from practicum.lessons import common, exercise, lesson1
+from practicum.coursework import common, exercise
+from practicum.lessons.lesson1 import mlp
 
 train.seed_everything(0)
 
@@ -30,23 +31,23 @@ train.seed_everything(0)
 # ## The data
 #
 # We standardise the pixels with the training set's mean and standard deviation
-# (`lesson1.FASHION_MNIST_STATS`) and keep 5,000 training images aside as a validation set
+# (`mlp.FASHION_MNIST_STATS`) and keep 5,000 training images aside as a validation set
 # for the comparisons and for early stopping. The test set is used once, at the very end.
 
 # %%
-stats = lesson1.FASHION_MNIST_STATS
-x_all, y_all = lesson1.load_split("fashion-mnist", "train", stats=stats)
-x_test, y_test = lesson1.load_split("fashion-mnist", "test", stats=stats)
+stats = mlp.FASHION_MNIST_STATS
+x_all, y_all = mlp.load_split("fashion-mnist", "train", stats=stats)
+x_test, y_test = mlp.load_split("fashion-mnist", "test", stats=stats)
 n_val = common.scale(5_000, 256)
 x_val, y_val = x_all[-n_val:], y_all[-n_val:]
 x_train, y_train = x_all[:-n_val], y_all[:-n_val]
 print(f"train {len(x_train)}  validation {len(x_val)}  test {len(x_test)}")
 common.image_grid(
-    x_train[:16] * stats[1] + stats[0], y_train[:16], class_names=lesson1.FASHION_MNIST_CLASSES
+    x_train[:16] * stats[1] + stats[0], y_train[:16], class_names=mlp.FASHION_MNIST_CLASSES
 )
 
 # %% [markdown]
-# One helper runs an experiment: it builds `lesson1.MLP(**options)` with a fixed seed,
+# One helper runs an experiment: it builds `mlp.MLP(**options)` with a fixed seed,
 # trains it with `practicum.train.fit` and returns the `History`. `compare` runs several
 # and plots them together. By default: two hidden layers (256, 128), ReLU, He
 # initialisation, Adam with learning rate $10^{-3}$, mini-batches of 128, and 15,000
@@ -66,7 +67,7 @@ def adam(params):
 def run(*, optimizer=adam, epochs=EPOCHS, data=train_loader, penalty=None, callbacks=(), **options):
     """Train one MLP; `penalty(model)` (if given) is added to the loss."""
     train.seed_everything(0)
-    model = lesson1.MLP(**{"hidden": (256, 128), **options})
+    model = mlp.MLP(**{"hidden": (256, 128), **options})
 
     def loss_fn(logits, y):
         loss = nn.functional.cross_entropy(logits, y)
@@ -127,7 +128,7 @@ compare("Activations", {name: {"activation": name} for name in ("sigmoid", "tanh
 
 # %%
 deep = {"hidden": (128,) * 6, "optimizer": lambda p: torch.optim.SGD(p, lr=0.02, momentum=0.9)}
-compare("Initialisation, 6 hidden layers", {init: {**deep, "init": init} for init in lesson1.INITS})
+compare("Initialisation, 6 hidden layers", {init: {**deep, "init": init} for init in mlp.INITS})
 
 # %% [markdown]
 # ## 4. L1 and L2 penalties
@@ -154,9 +155,9 @@ def l1_penalty(model):
 
 
 torch.manual_seed(0)
-probe = lesson1.MLP(hidden=(8, 4), batchnorm=True, in_features=6, n_classes=3)
-l2_penalty = exercise.checked(l2_penalty, reference=lesson1.l2_penalty, cases=[(probe,)])
-l1_penalty = exercise.checked(l1_penalty, reference=lesson1.l1_penalty, cases=[(probe,)])
+probe = mlp.MLP(hidden=(8, 4), batchnorm=True, in_features=6, n_classes=3)
+l2_penalty = exercise.checked(l2_penalty, reference=mlp.l2_penalty, cases=[(probe,)])
+l1_penalty = exercise.checked(l1_penalty, reference=mlp.l1_penalty, cases=[(probe,)])
 
 # %% [markdown]
 # The validation loss includes the penalty here, so compare the accuracy panel. Watch the
@@ -227,7 +228,7 @@ train.plot_history(history, title="Early stopping (patience 3)")
 
 # %%
 train.seed_everything(0)
-final = lesson1.MLP(hidden=(512, 256), batchnorm=True, dropout=0.2)
+final = mlp.MLP(hidden=(512, 256), batchnorm=True, dropout=0.2)
 final_history = train.fit(
     final,
     train.make_loader(x_train, y_train, batch_size=128, shuffle=True),

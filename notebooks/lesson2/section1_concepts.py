@@ -21,7 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from practicum.lessons import lesson1, lesson2, quiz
+from practicum.coursework import quiz
+from practicum.lessons.lesson1 import mlp
+from practicum.lessons.lesson2 import cnn
 
 np.set_printoptions(precision=3, suppress=True)
 
@@ -47,8 +49,8 @@ kernel = np.array([[-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0], [-1.0, 0.0, 1.0]])
 print("image:\n", image)
 print("the first output, by hand:", np.sum(image[0:3, 0:3] * kernel))
 print("the output at row 0, column 2:", np.sum(image[0:3, 2:5] * kernel))
-edges = lesson2.correlate2d(image, kernel)
-print("all outputs (lesson2.correlate2d):\n", edges)
+edges = cnn.correlate2d(image, kernel)
+print("all outputs (cnn.correlate2d):\n", edges)
 
 # %% [markdown]
 # The feature map is 4 × 4: a 3 × 3 filter fits in only four positions along each side
@@ -74,14 +76,14 @@ print(out[0, 0].detach().numpy())
 # red: bright to dark):
 
 # %%
-x_clothes, y_clothes = lesson1.load_split("fashion-mnist", "train", limit=2000)
+x_clothes, y_clothes = mlp.load_split("fashion-mnist", "train", limit=2000)
 pictures = x_clothes[:3].reshape(3, 28, 28)
 filters = {"vertical edges": kernel, "horizontal edges": kernel.T}
 fig, axes = plt.subplots(3, 3, figsize=(6.5, 6.5))
 for row, picture in enumerate(pictures):
     axes[row, 0].imshow(picture, cmap="gray_r")
     for col, (name, weights) in enumerate(filters.items(), start=1):
-        response = lesson2.correlate2d(picture, weights, padding=1)
+        response = cnn.correlate2d(picture, weights, padding=1)
         limit = np.abs(response).max()
         axes[row, col].imshow(response, cmap="RdBu", vmin=-limit, vmax=limit)
         axes[0, col].set_title(name)
@@ -111,7 +113,7 @@ plt.show()
 print(np.pad(image[:3, :3], 1))  # a 3x3 corner with a padding of 1
 print(f"{'kernel':>6} {'padding':>7} {'stride':>6} {'28 -> ':>8}")
 for k, p, s in [(3, 0, 1), (3, 1, 1), (5, 2, 1), (3, 1, 2), (2, 0, 2), (7, 3, 2)]:
-    size = lesson2.conv_output_size(28, k, stride=s, padding=p)
+    size = cnn.conv_output_size(28, k, stride=s, padding=p)
     actual = nn.Conv2d(1, 1, k, stride=s, padding=p)(torch.zeros(1, 1, 28, 28)).shape[-1]
     print(f"{k:>6} {p:>7} {s:>6} {size:>8}   (nn.Conv2d gives {actual})")
 
@@ -133,7 +135,7 @@ print("weight", tuple(colour_conv.weight.shape), " bias", tuple(colour_conv.bias
 print("output", tuple(colour_conv(x).shape))
 # output channel 0 by hand: one 2-D correlation per input channel, summed, plus the bias
 w, b = colour_conv.weight.detach().numpy(), colour_conv.bias.detach().numpy()
-by_hand = sum(lesson2.correlate2d(x[0, c].numpy(), w[0, c]) for c in range(3)) + b[0]
+by_hand = sum(cnn.correlate2d(x[0, c].numpy(), w[0, c]) for c in range(3)) + b[0]
 print(
     "largest difference to nn.Conv2d:",
     np.abs(by_hand - colour_conv(x)[0, 0].detach().numpy()).max(),
@@ -169,7 +171,7 @@ print("max-pool of the shifted input:\n", nn.MaxPool2d(2)(shifted)[0, 0].numpy()
 
 # %%
 conv_layer = nn.Conv2d(3, 32, kernel_size=3, padding=1)
-conv_weights = lesson2.count_parameters(conv_layer)
+conv_weights = cnn.count_parameters(conv_layer)
 inputs, outputs = 3 * 32 * 32, 32 * 32 * 32
 dense_weights = inputs * outputs + outputs  # what nn.Linear(3072, 32768) would hold
 print(f"conv 3->32, 3x3: {conv_weights:,} parameters")
@@ -182,12 +184,12 @@ print(
 # sit in its last, fully connected layers, not in its convolutions:
 
 # %%
-cnn = lesson2.FirstCNN()
-mlp = lesson1.MLP(hidden=(512, 256))
-print(f"Lesson 1's MLP 784-512-256-10: {lesson2.count_parameters(mlp):,} parameters")
-print(f"lesson2.FirstCNN:              {lesson2.count_parameters(cnn):,} parameters")
-for name, module in cnn.named_children():
-    print(f"  {name:<6} {lesson2.count_parameters(module):>8,}  {module}")
+first_cnn = cnn.FirstCNN()
+mlp_model = mlp.MLP(hidden=(512, 256))
+print(f"Lesson 1's MLP 784-512-256-10: {cnn.count_parameters(mlp_model):,} parameters")
+print(f"cnn.FirstCNN:                  {cnn.count_parameters(first_cnn):,} parameters")
+for name, module in first_cnn.named_children():
+    print(f"  {name:<6} {cnn.count_parameters(module):>8,}  {module}")
 
 # %% [markdown]
 # ## 6. Putting it together
@@ -202,15 +204,15 @@ for name, module in cnn.named_children():
 x = torch.zeros(1, 1, 28, 28)
 print(f"{'input':<28} {tuple(x.shape)}")
 for name, layer in [
-    ("conv1 (1->32, 3x3, pad 1)", cnn.conv1),
+    ("conv1 (1->32, 3x3, pad 1)", first_cnn.conv1),
     ("ReLU", nn.ReLU()),
-    ("max-pool 2x2", cnn.pool),
-    ("conv2 (32->64, 3x3, pad 1)", cnn.conv2),
+    ("max-pool 2x2", first_cnn.pool),
+    ("conv2 (32->64, 3x3, pad 1)", first_cnn.conv2),
     ("ReLU", nn.ReLU()),
-    ("max-pool 2x2", cnn.pool),
+    ("max-pool 2x2", first_cnn.pool),
     ("flatten", nn.Flatten()),
-    ("fc1 (3136->128) + ReLU", cnn.fc1),
-    ("fc2 (128->10): scores", cnn.fc2),
+    ("fc1 (3136->128) + ReLU", first_cnn.fc1),
+    ("fc2 (128->10): scores", first_cnn.fc2),
 ]:
     x = layer(x)
     print(f"{name:<28} {tuple(x.shape)}")

@@ -15,7 +15,7 @@
 # reference version, so every later cell still works.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(2, 2, quiz_notebook="lesson2/section1_concepts.ipynb")
 
@@ -29,7 +29,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from practicum import train
-from practicum.lessons import common, exercise, lesson1, lesson2, lesson2_plots
+from practicum.coursework import common, exercise
+from practicum.lessons.lesson1 import mlp
+from practicum.lessons.lesson2 import cnn, plots
 
 train.seed_everything(0)
 np.set_printoptions(precision=4, suppress=True)
@@ -37,14 +39,14 @@ np.set_printoptions(precision=4, suppress=True)
 # %% [markdown]
 # ## The data
 #
-# `lesson2.load_fashion` gives the images as a CNN wants them: a batch of one-channel
+# `cnn.load_fashion` gives the images as a CNN wants them: a batch of one-channel
 # images of shape (N, 1, 28, 28), standardised with the training set's mean and standard
 # deviation, instead of Lesson 1's rows of 784 values.
 
 # %%
-x_train, y_train = lesson2.load_fashion("train")
-x_test, y_test = lesson2.load_fashion("test")
-classes = lesson1.FASHION_MNIST_CLASSES
+x_train, y_train = cnn.load_fashion("train")
+x_test, y_test = cnn.load_fashion("test")
+classes = mlp.FASHION_MNIST_CLASSES
 print(f"train {x_train.shape}  test {x_test.shape}")
 
 # %% [markdown]
@@ -65,7 +67,7 @@ def conv_output_size(size, kernel, stride=1, padding=0):
 
 conv_output_size = exercise.checked(
     conv_output_size,
-    reference=lesson2.conv_output_size,
+    reference=cnn.conv_output_size,
     cases=[(28, 3), (28, 3, 1, 1), (32, 5), (28, 2, 2), (32, 3, 2, 1), (224, 7, 2, 3)],
 )
 
@@ -128,9 +130,7 @@ def matches_conv2d(candidate):
     assert torch.allclose(no_bias, F.conv2d(x, weight), atol=1e-4), "wrong without a bias"
 
 
-conv2d_unfold = exercise.checked(
-    conv2d_unfold, reference=lesson2.conv2d_unfold, check=matches_conv2d
-)
+conv2d_unfold = exercise.checked(conv2d_unfold, reference=cnn.conv2d_unfold, check=matches_conv2d)
 
 # %% [markdown]
 # How much faster is one matrix product than a loop over positions? One image, eight
@@ -140,7 +140,7 @@ conv2d_unfold = exercise.checked(
 image = torch.from_numpy(x_train[:1])
 weights = torch.randn(8, 1, 3, 3)
 started = time.perf_counter()
-loop = [lesson2.correlate2d(image[0, 0].numpy(), w[0].numpy(), padding=1) for w in weights]
+loop = [cnn.correlate2d(image[0, 0].numpy(), w[0].numpy(), padding=1) for w in weights]
 loop_time = time.perf_counter() - started
 started = time.perf_counter()
 matrix = conv2d_unfold(image, weights, None, stride=1, padding=1)
@@ -162,7 +162,7 @@ print("same result:", np.allclose(np.stack(loop), matrix[0].numpy(), atol=1e-4))
 #
 # In `forward`: conv1 → ReLU → pool, conv2 → ReLU → pool, flatten each image
 # (`x.flatten(1)`), fc1 → ReLU, fc2. The check builds your network and compares its output
-# shape and its number of weights with `lesson2.FirstCNN`.
+# shape and its number of weights with `cnn.FirstCNN`.
 
 
 # %%
@@ -187,10 +187,10 @@ class MyCNN(nn.Module):
 
 
 def same_network_as_reference(network_class):
-    model, reference = network_class(), lesson2.FirstCNN()
+    model, reference = network_class(), cnn.FirstCNN()
     out = model(torch.zeros(5, 1, 28, 28))
     assert out.shape == (5, 10), f"output shape {tuple(out.shape)}, expected (5, 10)"
-    mine, theirs = lesson2.count_parameters(model), lesson2.count_parameters(reference)
+    mine, theirs = cnn.count_parameters(model), cnn.count_parameters(reference)
     assert mine == theirs, f"{mine:,} parameters, expected {theirs:,}"
     for name in ("conv1", "conv2"):
         assert isinstance(getattr(model, name, None), nn.Conv2d), f"self.{name} is not an nn.Conv2d"
@@ -200,9 +200,7 @@ def same_network_as_reference(network_class):
     assert torch.allclose(model(x), reference(x), atol=1e-5), "forward differs from FirstCNN's"
 
 
-CNN = exercise.checked(
-    MyCNN, reference=lesson2.FirstCNN, check=same_network_as_reference, name="MyCNN"
-)
+CNN = exercise.checked(MyCNN, reference=cnn.FirstCNN, check=same_network_as_reference, name="MyCNN")
 
 # %% [markdown]
 # ## 4. Training
@@ -216,12 +214,12 @@ train_loader = train.make_loader(x_train, y_train, batch_size=128, shuffle=True)
 test_loader = train.make_loader(x_test, y_test, batch_size=1024)
 
 train.seed_everything(0)
-cnn = CNN()
+cnn_model = CNN()
 cnn_history = train.fit(
-    cnn,
+    cnn_model,
     train_loader,
     epochs=EPOCHS,
-    optimizer=torch.optim.Adam(cnn.parameters(), lr=1e-3),
+    optimizer=torch.optim.Adam(cnn_model.parameters(), lr=1e-3),
     val=test_loader,
 )
 
@@ -231,18 +229,18 @@ cnn_history = train.fit(
 
 # %%
 train.seed_everything(0)
-mlp = lesson1.MLP(hidden=(512, 256))
+mlp_model = mlp.MLP(hidden=(512, 256))
 mlp_history = train.fit(
-    mlp,
+    mlp_model,
     train_loader,
     epochs=EPOCHS,
-    optimizer=torch.optim.Adam(mlp.parameters(), lr=1e-3),
+    optimizer=torch.optim.Adam(mlp_model.parameters(), lr=1e-3),
     val=test_loader,
     progress=False,
 )
-for name, model, history in (("MLP", mlp, mlp_history), ("CNN", cnn, cnn_history)):
+for name, model, history in (("MLP", mlp_model, mlp_history), ("CNN", cnn_model, cnn_history)):
     print(
-        f"{name}: {lesson2.count_parameters(model):>9,} parameters  "
+        f"{name}: {cnn.count_parameters(model):>9,} parameters  "
         f"test accuracy {history['val_acc'][-1]:.4f}  {sum(history['time']):.0f} s"
     )
 train.plot_history({"MLP": mlp_history, "CNN": cnn_history}, title="Fashion-MNIST")
@@ -257,7 +255,7 @@ train.plot_history({"MLP": mlp_history, "CNN": cnn_history}, title="Fashion-MNIS
 # Section 1: nobody told the network to look for edges.
 
 # %%
-lesson2_plots.plot_filters(cnn.conv1, title="conv1: 32 learned 3 x 3 filters")
+plots.plot_filters(cnn_model.conv1, title="conv1: 32 learned 3 x 3 filters")
 
 # %% [markdown]
 # ### Feature maps
@@ -269,8 +267,8 @@ lesson2_plots.plot_filters(cnn.conv1, title="conv1: 32 learned 3 x 3 filters")
 # %%
 example = x_test[0]
 display(common.image_grid(example.reshape(1, 28, 28), [y_test[0]], class_names=classes))
-display(lesson2_plots.plot_feature_maps(cnn, cnn.conv1, example, max_maps=16, title="conv1"))
-lesson2_plots.plot_feature_maps(cnn, cnn.conv2, example, max_maps=16, title="conv2")
+display(plots.plot_feature_maps(cnn_model, cnn_model.conv1, example, max_maps=16, title="conv1"))
+plots.plot_feature_maps(cnn_model, cnn_model.conv2, example, max_maps=16, title="conv2")
 
 # %% [markdown]
 # ### Mistakes
@@ -280,12 +278,10 @@ lesson2_plots.plot_feature_maps(cnn, cnn.conv2, example, max_maps=16, title="con
 # apart even for people.
 
 # %%
-predicted = train.predict(cnn, x_test).argmax(1).numpy()
+predicted = train.predict(cnn_model, x_test).argmax(1).numpy()
 print(f"{np.sum(predicted != y_test)} of {len(y_test)} test images are misclassified")
 if np.any(predicted != y_test):
-    display(
-        lesson2_plots.plot_misclassified(x_test, y_test, predicted, classes, n=16, rescale=True)
-    )
+    display(plots.plot_misclassified(x_test, y_test, predicted, classes, n=16, rescale=True))
 
 # %% [markdown]
 # **Next:** Section 3 moves to CIFAR-10's colour photographs, which are much harder, and

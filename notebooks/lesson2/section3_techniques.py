@@ -33,15 +33,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from practicum import train
-from practicum.lessons import (
-    common,
-    lesson2,
-    lesson2_fast,
-    lesson2_inputs,
-    lesson2_plots,
-    lesson2_resnet,
-    quiz,
-)
+from practicum.coursework import common, quiz
+from practicum.lessons.lesson2 import cnn, fast, inputs, plots, resnet
 
 train.seed_everything(0)
 
@@ -54,34 +47,34 @@ train.seed_everything(0)
 
 # %%
 n_train, n_val = common.scale(10_000, 384), common.scale(2_000, 128)
-x_all, y_all = lesson2.load_cifar10("train", limit=n_train + n_val)
+x_all, y_all = cnn.load_cifar10("train", limit=n_train + n_val)
 x_train, y_train, x_val, y_val = x_all[:-n_val], y_all[:-n_val], x_all[-n_val:], y_all[-n_val:]
-classes = lesson2.CIFAR10_CLASSES
+classes = cnn.CIFAR10_CLASSES
 print(f"train {x_train.shape} {x_train.dtype}  validation {x_val.shape}")
 common.image_grid(x_train[:16], y_train[:16], class_names=classes)
 
 # %% [markdown]
 # One helper trains a fresh model and returns it with its `History`: Adam, mini-batches
 # of 128, a learning-rate schedule (constant unless told otherwise), and the validation
-# set measured after every epoch. `inputs` is the pair (training images, validation
+# set measured after every epoch. `images` is the pair (training images, validation
 # images) as floats of shape (N, 3, 32, 32), prepared by the technique being tried.
 
 # %%
 EPOCHS = common.scale(15, 1)
-plain = (lesson2_inputs.to_float_images(x_train), lesson2_inputs.to_float_images(x_val))
+plain = (inputs.to_float_images(x_train), inputs.to_float_images(x_val))
 
 
-def run(make_model, inputs=plain, *, epochs=EPOCHS, lr=1e-3, schedule="constant", name=""):
+def run(make_model, images=plain, *, epochs=EPOCHS, lr=1e-3, schedule="constant", name=""):
     train.seed_everything(0)
     model = make_model()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = train.fit(
         model,
-        train.make_loader(inputs[0], y_train, batch_size=128, shuffle=True),
+        train.make_loader(images[0], y_train, batch_size=128, shuffle=True),
         epochs=epochs,
         optimizer=optimizer,
-        scheduler=lesson2.make_schedule(optimizer, schedule, epochs),
-        val=train.make_loader(inputs[1], y_val, batch_size=1024),
+        scheduler=cnn.make_schedule(optimizer, schedule, epochs),
+        val=train.make_loader(images[1], y_val, batch_size=1024),
         progress=False,
     )
     epoch, best = history.best("val_acc")
@@ -96,8 +89,8 @@ def run(make_model, inputs=plain, *, epochs=EPOCHS, lr=1e-3, schedule="constant"
 # convolutions with pooling, then three fully connected layers, 62,006 weights in all.
 
 # %%
-print(lesson2.LeNet())
-_, baseline = run(lesson2.LeNet, name="LeNet")
+print(cnn.LeNet())
+_, baseline = run(cnn.LeNet, name="LeNet")
 train.plot_history(baseline, title="LeNet on CIFAR-10")
 
 # %% [markdown]
@@ -117,22 +110,22 @@ train.plot_history(baseline, title="LeNet on CIFAR-10")
 # - **random translations**: shift by up to a few pixels, filling the border by
 #   reflection (pad the image, then crop a random 32 × 32 window).
 #
-# The label stays the same. `lesson2_inputs.Augment` does both, in training mode only, so
+# The label stays the same. `inputs.Augment` does both, in training mode only, so
 # we can put it in front of any model:
 
 # %%
-augment = lesson2_inputs.Augment(flip=True, pad=4).train()
+augment = inputs.Augment(flip=True, pad=4).train()
 one = torch.from_numpy(plain[0][:1]).repeat(8, 1, 1, 1)
 views = torch.cat([one[:1], augment(one)[1:]])
 common.image_grid(
-    lesson2_plots.displayable(views),
+    plots.displayable(views),
     titles=["original"] + ["augmented"] * 7,
     title="One training image, eight times (pad 4 to make the shifts visible)",
 )
 
 # %%
 _, augmented = run(
-    lambda: nn.Sequential(lesson2_inputs.Augment(), lesson2.LeNet()), name="LeNet + augmentation"
+    lambda: nn.Sequential(inputs.Augment(), cnn.LeNet()), name="LeNet + augmentation"
 )
 train.plot_history({"LeNet": baseline, "+ augmentation": augmented}, title="Data augmentation")
 
@@ -153,11 +146,11 @@ train.plot_history({"LeNet": baseline, "+ augmentation": augmented}, title="Data
 # input; gradients of the first layer are then no longer all of one sign.
 
 # %%
-mean, std = lesson2_inputs.channel_stats(x_train)
+mean, std = inputs.channel_stats(x_train)
 print("channel means (R, G, B):", mean.round(4), " standard deviations:", std.round(4))
 standardised = (
-    lesson2_inputs.normalize_channels(x_train, mean, std),
-    lesson2_inputs.normalize_channels(x_val, mean, std),
+    inputs.normalize_channels(x_train, mean, std),
+    inputs.normalize_channels(x_val, mean, std),
 )
 print(
     "after: means",
@@ -175,11 +168,9 @@ print(
 
 # %%
 originals = plain[0][:8]
-gcn = lesson2_inputs.global_contrast_normalize(originals)
+gcn = inputs.global_contrast_normalize(originals)
 common.image_grid(
-    np.concatenate(
-        [lesson2_plots.displayable(originals), lesson2_plots.displayable(gcn, rescale=True)]
-    ),
+    np.concatenate([plots.displayable(originals), plots.displayable(gcn, rescale=True)]),
     titles=["original"] * 8 + ["GCN"] * 8,
 )
 
@@ -200,9 +191,9 @@ common.image_grid(
 
 # %%
 side = common.scale(32, 16)
-crops = lesson2_inputs.to_float_images(x_train[: common.scale(5_000, 512), :side, :side])
+crops = inputs.to_float_images(x_train[: common.scale(5_000, 512), :side, :side])
 crops = crops.transpose(0, 2, 3, 1)  # back to (N, H, W, C): whole pixels next to each other
-zca = lesson2_inputs.fit_zca(crops, eps=1e-2)
+zca = inputs.fit_zca(crops, eps=1e-2)
 white = zca.apply(crops[:8])
 
 
@@ -215,7 +206,7 @@ sample = crops[:500]
 before, after = neighbour_correlation(sample), neighbour_correlation(zca.apply(sample))
 print(f"correlation of neighbouring pixels: {before:.3f} before, {after:.3f} after whitening")
 common.image_grid(
-    np.concatenate([crops[:8], lesson2_plots.displayable(white, rescale=True)]),
+    np.concatenate([crops[:8], plots.displayable(white, rescale=True)]),
     titles=["original"] * 8 + ["ZCA"] * 8,
 )
 
@@ -242,7 +233,7 @@ common.image_grid(
 # ### Patch whitening
 #
 # Whitening small **patches** instead of whole images gives exactly such a convolution.
-# The fast network of the homework (`lesson2_fast`, Section 4) starts with a 2 × 2
+# The fast network of the homework (`lesson2/fast.py`, Section 4) starts with a 2 × 2
 # convolution whose filters are the eigenvectors of the covariance of all 2 × 2 patches
 # (12 numbers: 2 × 2 pixels × 3 colours), each divided by the square root of its
 # eigenvalue. It is computed once from the training images and never trained. The 12
@@ -250,15 +241,13 @@ common.image_grid(
 # (fine colour contrasts):
 
 # %%
-patch_filters = lesson2_fast.patch_whitening(
-    torch.from_numpy(standardised[0][: common.scale(5_000, 512)])
-)
+patch_filters = fast.patch_whitening(torch.from_numpy(standardised[0][: common.scale(5_000, 512)]))
 print("patch-whitening weights:", tuple(patch_filters.shape), "(each filter also appears negated)")
-display(lesson2_plots.plot_filters(patch_filters[:12], cols=12, title="2 x 2 whitening filters"))
+display(plots.plot_filters(patch_filters[:12], cols=12, title="2 x 2 whitening filters"))
 whitening_layer = nn.Conv2d(3, 24, kernel_size=2, bias=False)
 with torch.no_grad():
     whitening_layer.weight.copy_(patch_filters)
-lesson2_plots.plot_feature_maps(
+plots.plot_feature_maps(
     whitening_layer,
     whitening_layer,
     standardised[1][0],
@@ -272,7 +261,7 @@ lesson2_plots.plot_feature_maps(
 
 # %%
 _, normalised = run(
-    lambda: nn.Sequential(lesson2_inputs.Augment(), lesson2.LeNet()),
+    lambda: nn.Sequential(inputs.Augment(), cnn.LeNet()),
     standardised,
     name="+ standardised inputs",
 )
@@ -287,7 +276,7 @@ _, normalised = run(
 
 # %%
 _, batchnorm = run(
-    lambda: nn.Sequential(lesson2_inputs.Augment(), lesson2.LeNet(batchnorm=True)),
+    lambda: nn.Sequential(inputs.Augment(), cnn.LeNet(batchnorm=True)),
     standardised,
     lr=3e-3,
     name="+ batch norm (lr 3e-3)",
@@ -311,14 +300,14 @@ train.plot_history(
 # The block only has to learn a *correction* $F(x)$ to its input, and the gradient flows
 # back through the addition unchanged, straight to the early layers. When a block halves
 # the image or changes the number of channels, a 1 × 1 convolution with stride 2 reshapes
-# $x$ before the addition. Here is `lesson2_resnet.BasicBlock`:
+# $x$ before the addition. Here is `resnet.BasicBlock`:
 
 # %%
-print(inspect.getsource(lesson2_resnet.BasicBlock.forward))
-print(lesson2_resnet.BasicBlock(32, 64, stride=2))
+print(inspect.getsource(resnet.BasicBlock.forward))
+print(resnet.BasicBlock(32, 64, stride=2))
 
 # %% [markdown]
-# `lesson2_resnet.small_resnet()` stacks a 3 × 3 stem and three stages of blocks (32, 64
+# `resnet.small_resnet()` stacks a 3 × 3 stem and three stages of blocks (32, 64
 # and 128 channels; each stage after the first halves the image), then averages each
 # final feature map to one number (*global average pooling*) and ends in one Linear layer.
 # It needs about 75 times the arithmetic of LeNet per image, so on a CPU this and
@@ -327,9 +316,9 @@ print(lesson2_resnet.BasicBlock(32, 64, stride=2))
 
 # %%
 RESNET_EPOCHS = common.scale(10, 1)
-print(f"{lesson2.count_parameters(lesson2_resnet.small_resnet()):,} parameters")
-resnet, resnet_history = run(
-    lambda: nn.Sequential(lesson2_inputs.Augment(), lesson2_resnet.small_resnet()),
+print(f"{cnn.count_parameters(resnet.small_resnet()):,} parameters")
+resnet_model, resnet_history = run(
+    lambda: nn.Sequential(inputs.Augment(), resnet.small_resnet()),
     standardised,
     epochs=RESNET_EPOCHS,
     lr=2e-3,
@@ -350,13 +339,13 @@ train.plot_history(
 # - **one-cycle**: rise linearly from 0 (a *warm-up*: the first gradients of a random
 #   network are large and unreliable) to the peak, then fall linearly to 0.
 #
-# `lesson2.make_schedule(optimizer, kind, epochs)` makes any of them for `train.fit`.
+# `cnn.make_schedule(optimizer, kind, epochs)` makes any of them for `train.fit`.
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3))
-for kind in lesson2.SCHEDULES:
+for kind in cnn.SCHEDULES:
     progress = np.linspace(0, 1, 200)
-    ax.plot(progress, [lesson2.schedule_factor(kind, p) for p in progress], label=kind)
+    ax.plot(progress, [cnn.schedule_factor(kind, p) for p in progress], label=kind)
 ax.set_xlabel("share of training done")
 ax.set_ylabel("learning rate / peak")
 ax.legend(fontsize=8)
@@ -365,7 +354,7 @@ plt.show()
 
 # %%
 _, one_cycle = run(
-    lambda: nn.Sequential(lesson2_inputs.Augment(), lesson2.LeNet(batchnorm=True)),
+    lambda: nn.Sequential(inputs.Augment(), cnn.LeNet(batchnorm=True)),
     standardised,
     lr=6e-3,
     schedule="one-cycle",
@@ -384,8 +373,8 @@ train.plot_history(
 # forward pass per image and no training at all.
 
 # %%
-plain_probs = train.predict(resnet, standardised[1]).softmax(1)
-tta_probs = lesson2_inputs.predict_tta(resnet, standardised[1])
+plain_probs = train.predict(resnet_model, standardised[1]).softmax(1)
+tta_probs = inputs.predict_tta(resnet_model, standardised[1])
 for name, probs in (("without TTA", plain_probs), ("with flip TTA", tta_probs)):
     print(f"{name:<14} validation accuracy {(probs.argmax(1).numpy() == y_val).mean():.4f}")
 
@@ -406,7 +395,7 @@ val_second = y_val >= 5
 
 def run_on_first_five():
     train.seed_everything(0)
-    model = nn.Sequential(lesson2_inputs.Augment(), lesson2_resnet.small_resnet(n_classes=5))
+    model = nn.Sequential(inputs.Augment(), resnet.small_resnet(n_classes=5))
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     train.fit(
         model,
@@ -427,17 +416,17 @@ held_out_x, held_out_y = standardised[1][val_second], y_val[val_second]
 def probe_accuracy(describe):
     """Fit a logistic regression on the features of the labelled images, score it on the
     held-out ones."""
-    probe = lesson2_resnet.fit_linear_probe(describe(labelled_x), labelled_y, n_classes=10)
+    probe = resnet.fit_linear_probe(describe(labelled_x), labelled_y, n_classes=10)
     return np.mean(probe.predict(describe(held_out_x)) == held_out_y)
 
 
 train.seed_everything(0)
-untrained = lesson2_resnet.small_resnet(n_classes=5)
+untrained = resnet.small_resnet(n_classes=5)
 print(f"{n_labelled} labelled images of 5 classes the extractor has never seen:")
 for name, describe in [
     ("raw pixels", lambda x: x.reshape(len(x), -1)),
-    ("untrained ResNet's features", lambda x: lesson2_resnet.extract_features(untrained, x)),
-    ("trained ResNet's features", lambda x: lesson2_resnet.extract_features(extractor, x)),
+    ("untrained ResNet's features", lambda x: resnet.extract_features(untrained, x)),
+    ("trained ResNet's features", lambda x: resnet.extract_features(extractor, x)),
 ]:
     print(f"  linear probe on {name:<28} accuracy {probe_accuracy(describe):.4f}")
 
@@ -447,7 +436,7 @@ for name, describe in [
 # Networks trained on ImageNet (1.3 million images, 1,000 classes) give much better
 # features than anything we can train here in minutes. torchvision publishes the weights
 # of its ResNet-18 as `resnet18-f37072fd.pth`; Practicum never downloads them, but
-# `lesson2_resnet.resnet18()` has exactly torchvision's layer names, so a copy you saved
+# `resnet.resnet18()` has exactly torchvision's layer names, so a copy you saved
 # yourself loads with `load_pretrained`. `skip=("fc.",)` keeps a new 10-class output layer
 # instead of ImageNet's 1,000 classes. If the file is not there, the cell below saves a
 # freshly initialised ResNet-18 in the same format to show the steps.
@@ -455,11 +444,11 @@ for name, describe in [
 # %%
 weights = Path("resnet18-f37072fd.pth")  # where you saved torchvision's file
 if not weights.exists():
-    weights = Path(tempfile.mkdtemp()) / lesson2_resnet.RESNET18_FILE
-    torch.save(lesson2_resnet.resnet18().state_dict(), weights)
+    weights = Path(tempfile.mkdtemp()) / resnet.RESNET18_FILE
+    torch.save(resnet.resnet18().state_dict(), weights)
     print(f"no pretrained file here; using a stand-in with the same format ({weights})")
-pretrained = lesson2_resnet.resnet18(n_classes=10)
-loaded = lesson2_resnet.load_pretrained(pretrained, weights, skip=("fc.",))
+pretrained = resnet.resnet18(n_classes=10)
+loaded = resnet.load_pretrained(pretrained, weights, skip=("fc.",))
 print(f"loaded {len(loaded)} tensors; fc is new: {tuple(pretrained.fc.weight.shape)}")
 
 # %% [markdown]
@@ -469,10 +458,10 @@ print(f"loaded {len(loaded)} tensors; fc is new: {tuple(pretrained.fc.weight.sha
 # so enlarge the CIFAR-10 images first. Then `extract_features` gives 512 numbers per image:
 
 # %%
-imagenet_mean, imagenet_std = (np.array(s) for s in lesson2_resnet.IMAGENET_STATS)
-small = torch.from_numpy(lesson2_inputs.normalize_channels(x_val[:8], imagenet_mean, imagenet_std))
+imagenet_mean, imagenet_std = (np.array(s) for s in resnet.IMAGENET_STATS)
+small = torch.from_numpy(inputs.normalize_channels(x_val[:8], imagenet_mean, imagenet_std))
 large = F.interpolate(small, size=common.scale(224, 64), mode="bilinear", align_corners=False)
-print("features:", lesson2_resnet.extract_features(pretrained, large).shape)
+print("features:", resnet.extract_features(pretrained, large).shape)
 
 # %% [markdown]
 # A file that does not fit the model is refused with a list of what differs, instead of
@@ -480,8 +469,8 @@ print("features:", lesson2_resnet.extract_features(pretrained, large).shape)
 
 # %%
 try:
-    lesson2_resnet.load_pretrained(lesson2_resnet.small_resnet(), weights)
-except lesson2_resnet.PretrainedMismatch as error:
+    resnet.load_pretrained(resnet.small_resnet(), weights)
+except resnet.PretrainedMismatch as error:
     print(error)
 
 # %% [markdown]

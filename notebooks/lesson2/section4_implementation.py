@@ -9,10 +9,10 @@
 # did not place; the best students reached about 90%, and nobody showed how. This
 # section shows how: the recipe of today's fastest CIFAR-10 training runs, which puts
 # together everything Section 3 introduced. Its reference implementation is
-# `practicum.lessons.lesson2_fast`; you will write two of its pieces yourself.
+# `practicum.lessons.lesson2.fast`; you will write two of its pieces yourself.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(2, 4, quiz_notebook="lesson2/section3_techniques.ipynb")
 
@@ -25,7 +25,8 @@ from IPython.display import display
 from torch.nn import functional as F
 
 from practicum import settings, train
-from practicum.lessons import exercise, lesson2, lesson2_fast, lesson2_inputs, lesson2_plots
+from practicum.coursework import exercise
+from practicum.lessons.lesson2 import cnn, fast, inputs, plots
 from practicum.train.plots import plot_confusion_matrix
 
 train.seed_everything(0)
@@ -39,11 +40,11 @@ train.seed_everything(0)
 # below are those held-out images.) For the submission, train once more on all 50,000.
 
 # %%
-x_all, y_all = lesson2.load_cifar10("train")  # shuffled, so the last rows mix all classes
+x_all, y_all = cnn.load_cifar10("train")  # shuffled, so the last rows mix all classes
 held_out = len(x_all) // 10
 x_train, y_train = x_all[:-held_out], y_all[:-held_out]
 x_test, y_test = x_all[-held_out:], y_all[-held_out:]
-classes = lesson2.CIFAR10_CLASSES
+classes = cnn.CIFAR10_CLASSES
 print(f"train {x_train.shape}  validation {x_test.shape}")
 
 # %% [markdown]
@@ -112,7 +113,7 @@ smoothed_cross_entropy = exercise.checked(
 #
 # Write `flip_tta(model, x)`: in evaluation mode and without gradients, the softmax
 # probabilities of `model(x)` and of `model(x.flip(-1))` (each image mirrored), averaged.
-# The check compares it with `lesson2_inputs.predict_tta` from Section 3.
+# The check compares it with `inputs.predict_tta` from Section 3.
 
 
 # %%
@@ -128,8 +129,8 @@ def flip_tta(model, x):
 torch.manual_seed(0)
 flip_tta = exercise.checked(
     flip_tta,
-    reference=lesson2_inputs.predict_tta,
-    cases=[(lesson2.LeNet().eval(), torch.randn(4, 3, 32, 32))],
+    reference=inputs.predict_tta,
+    cases=[(cnn.LeNet().eval(), torch.randn(4, 3, 32, 32))],
     rtol=1e-4,
     atol=1e-6,
 )
@@ -137,7 +138,7 @@ flip_tta = exercise.checked(
 # %% [markdown]
 # ## 4. Training the reference
 #
-# How far the recipe gets depends on the computer. `lesson2_fast.preset(minutes, ...)`
+# How far the recipe gets depends on the computer. `fast.preset(minutes, ...)`
 # times a few training steps on this machine, then picks the widest network that gets
 # enough epochs within the budget (and airbench94's full recipe when it fits, as on any
 # recent GPU). The command line does the same, and also re-plans the length of the run
@@ -167,14 +168,14 @@ flip_tta = exercise.checked(
 BUDGET_MINUTES = 30
 device = train.choose_device()
 if settings.smoke():
-    cfg = lesson2_fast.FastConfig(widths=(16, 32, 32), epochs=1, batch_size=256)
+    cfg = fast.FastConfig(widths=(16, 32, 32), epochs=1, batch_size=256)
 else:
-    plan = lesson2_fast.preset(BUDGET_MINUTES, len(x_train), len(x_test), device=device, log=print)
+    plan = fast.preset(BUDGET_MINUTES, len(x_train), len(x_test), device=device, log=print)
     cfg = plan.cfg
 print(f"recipe: {cfg.describe()} on {device}")
 
 started = time.perf_counter()
-net = lesson2_fast.train_fast(x_train, y_train, cfg, seed=0, device=device)
+net = fast.train_fast(x_train, y_train, cfg, seed=0, device=device)
 print(f"trained in {time.perf_counter() - started:.0f} s")
 
 # %% [markdown]
@@ -183,11 +184,11 @@ print(f"trained in {time.perf_counter() - started:.0f} s")
 
 # %%
 for level in (0, 1, 2):
-    logits = lesson2_fast.predict_logits(net, x_test, tta_level=level, device=device)
+    logits = fast.predict_logits(net, x_test, tta_level=level, device=device)
     print(f"TTA level {level}: validation accuracy {np.mean(logits.argmax(1) == y_test):.4f}")
 y_pred = logits.argmax(1)
 
-some = lesson2_fast.to_tensor(x_test[:500], device)
+some = fast.to_tensor(x_test[:500], device)
 mine = flip_tta(net, some).argmax(1).cpu().numpy()
 print(
     f"your flip_tta on the first {len(some)} validation images: accuracy {np.mean(mine == y_test[:500]):.4f}"
@@ -203,7 +204,7 @@ print(
 
 # %%
 if np.any(y_pred != y_test):
-    display(lesson2_plots.plot_misclassified(x_test, y_test, y_pred, classes, n=24))
+    display(plots.plot_misclassified(x_test, y_test, y_pred, classes, n=24))
 plot_confusion_matrix(y_test, y_pred, classes, title="held-out training images")
 
 # %% [markdown]
@@ -213,8 +214,8 @@ plot_confusion_matrix(y_test, y_pred, classes, title="held-out training images")
 #   their scores. Each one makes different mistakes, so the sum is right more often:
 #
 #   ```python
-#   nets = [lesson2_fast.train_fast(x_train, y_train, cfg, seed=s) for s in range(3)]
-#   logits = sum(lesson2_fast.predict_logits(n, x_test, device=device) for n in nets)
+#   nets = [fast.train_fast(x_train, y_train, cfg, seed=s) for s in range(3)]
+#   logits = sum(fast.predict_logits(n, x_test, device=device) for n in nets)
 #   ```
 #
 # - **More epochs and width** help as long as your budget allows: `FastConfig(widths=...,
@@ -231,9 +232,9 @@ plot_confusion_matrix(y_test, y_pred, classes, title="held-out training images")
 #
 # ```python
 # import practicum
-# net = lesson2_fast.train_fast(x_all, y_all, cfg, seed=0, device=device)
+# net = fast.train_fast(x_all, y_all, cfg, seed=0, device=device)
 # x_hw = np.load(Path.home() / "homework" / "lesson2-cifar10" / "x_test.npy")
-# y_pred = lesson2_fast.predict_logits(net, x_hw, device=device).argmax(1)
+# y_pred = fast.predict_logits(net, x_hw, device=device).argmax(1)
 # practicum.submit("lesson2-cifar10", y_pred)
 # ```
 #

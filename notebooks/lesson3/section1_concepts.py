@@ -21,8 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from practicum.lessons import lesson3, lesson3_forecast, lesson3_rnn, quiz
-from practicum.lessons.lesson3_rnn import CellWeights
+from practicum.coursework import quiz
+from practicum.lessons.lesson3 import ecg, forecast, rnn
+from practicum.lessons.lesson3.rnn import CellWeights
 
 torch.manual_seed(0)
 np.set_printoptions(precision=4, suppress=True)
@@ -37,13 +38,13 @@ np.set_printoptions(precision=4, suppress=True)
 # *sequence-to-one* task: read all 140 steps, answer once.
 
 # %%
-beats, labels = lesson3.load_beats("train")
+beats, labels = ecg.load_beats("train")
 print("beats", beats.shape, "labels per class", np.bincount(labels, minlength=5))
 fig, axes = plt.subplots(1, 5, figsize=(13, 2.4), sharey=True)
 for k, ax in enumerate(axes):
     for beat in beats[labels == k][:3]:
         ax.plot(beat, linewidth=0.8)
-    ax.set_title(f"{k}: {lesson3.ECG_CLASSES[k]}", fontsize=9)
+    ax.set_title(f"{k}: {ecg.ECG_CLASSES[k]}", fontsize=9)
     ax.set_xlabel("sample")
 fig.tight_layout()
 plt.show()
@@ -55,7 +56,7 @@ plt.show()
 # the growth are easy to see; so is the swing getting wider as the level grows.
 
 # %%
-passengers = lesson3_forecast.load_passengers()
+passengers = forecast.load_passengers()
 fig, ax = plt.subplots(figsize=(9, 2.8))
 ax.plot(1949 + np.arange(len(passengers)) / 12, passengers)
 ax.set_xlabel("year")
@@ -81,7 +82,7 @@ plt.show()
 # length of the sequence, and a pattern learnt at one position is recognised at any
 # other. For classification, a linear layer reads the last state $h_T$.
 #
-# `lesson3_rnn` writes this cell in one line of tensor operations, with its weights laid
+# `lesson3/rnn.py` writes this cell in one line of tensor operations, with its weights laid
 # out exactly as PyTorch's `nn.RNN` stores them:
 
 # %%
@@ -91,12 +92,12 @@ xs = torch.tensor([[1.0], [0.0], [0.0], [-1.0]]).unsqueeze(1)  # (time 4, batch 
 h = torch.zeros(1, 4)
 with torch.no_grad():
     for t, x in enumerate(xs):
-        h = lesson3_rnn.rnn_cell(x, h, w)
+        h = rnn.rnn_cell(x, h, w)
         print(f"step {t}: x = {x.item():+.0f}   h = {h.numpy()[0]}")
 
 # %% [markdown]
 # The input at step 0 still shapes the state at steps 1 and 2, where the input is 0: that
-# is the memory. `lesson3_rnn.unroll(cell, xs, w)` is this loop, returning the states of
+# is the memory. `rnn.unroll(cell, xs, w)` is this loop, returning the states of
 # every step.
 
 # %% [markdown]
@@ -116,7 +117,7 @@ with torch.no_grad():
 # %%
 xs = torch.randn(5, 2, 1)  # 5 steps, batch of 2
 shared = CellWeights.init("rnn", 1, 3, seed=1)
-outputs, _ = lesson3_rnn.unroll(lesson3_rnn.rnn_cell, xs, shared)
+outputs, _ = rnn.unroll(rnn.rnn_cell, xs, shared)
 outputs[-1].sum().backward()
 
 copies = [shared.w_hh.detach().clone().requires_grad_() for _ in xs]
@@ -125,7 +126,7 @@ for x, w_hh in zip(xs, copies, strict=True):
     step_weights = CellWeights(
         shared.w_ih.detach(), w_hh, shared.b_ih.detach(), shared.b_hh.detach()
     )
-    h = lesson3_rnn.rnn_cell(x, h, step_weights)
+    h = rnn.rnn_cell(x, h, step_weights)
 h.sum().backward()
 print("gradient of the shared W_hh:\n", shared.w_hh.grad.numpy())
 print("sum of the per-step copies' gradients:\n", sum(c.grad for c in copies).numpy())
@@ -152,7 +153,7 @@ print("share of each step (norm):", [round(c.grad.norm().item(), 4) for c in cop
 # the sequence matters for the loss at the end. If they stretch vectors, it can grow
 # exponentially: the gradient **explodes**, and one update throws the weights far away.
 #
-# `lesson3_rnn.input_gradient_norms` measures it: for random input sequences, the norm of
+# `rnn.input_gradient_norms` measures it: for random input sequences, the norm of
 # the gradient of a loss on the last state with respect to each input $x_t$. The weights
 # come from `scaled_rnn_weights(hidden, scale)`, whose $W_{hh}$ has random entries of
 # standard deviation $\text{scale}/\sqrt{\text{hidden}}$, so that its spectral radius is
@@ -162,7 +163,7 @@ print("share of each step (norm):", [round(c.grad.norm().item(), 4) for c in cop
 steps = 60
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for scale in (0.5, 1.0, 2.0, 3.0):
-    norms = lesson3_rnn.input_gradient_norms(lesson3_rnn.scaled_rnn_weights(64, scale), steps)
+    norms = rnn.input_gradient_norms(rnn.scaled_rnn_weights(64, scale), steps)
     ax.semilogy(np.arange(steps)[::-1], norms, label=f"scale {scale}")
 ax.set_xlabel("steps between the input and the loss ($T - t$)")
 ax.set_ylabel("$\\|\\partial L / \\partial x_t\\|$ (log scale)")
@@ -184,7 +185,7 @@ plt.show()
 # %%
 lengths = [5, 10, 20, 40, 60]
 for scale in (0.5, 3.0):
-    first = lesson3_rnn.first_step_gradient(lesson3_rnn.scaled_rnn_weights(64, scale), lengths)
+    first = rnn.first_step_gradient(rnn.scaled_rnn_weights(64, scale), lengths)
     print(
         f"scale {scale}: "
         + "  ".join(f"T={n}: {g:.1e}" for n, g in zip(lengths, first, strict=True))
@@ -224,7 +225,7 @@ plt.show()
 
 # %% [markdown]
 # Gradient descent from $w = 1.1$ with learning rate $10^{-3}$, with and without clipping
-# the gradient's norm to 1 (`lesson3_rnn.clip_grad_norm`, which does what PyTorch's
+# the gradient's norm to 1 (`rnn.clip_grad_norm`, which does what PyTorch's
 # `torch.nn.utils.clip_grad_norm_` does):
 
 
@@ -236,7 +237,7 @@ def descend(clip: float | None, lr: float = 1e-3, updates: int = 100) -> list[fl
         w.grad = None
         cliff_loss(w).backward()
         if clip is not None:
-            lesson3_rnn.clip_grad_norm([w], clip)
+            rnn.clip_grad_norm([w], clip)
         with torch.no_grad():
             w -= lr * w.grad
         path.append(w.item())
@@ -310,7 +311,7 @@ for layer in (nn.RNN(1, 64), nn.LSTM(1, 64), nn.GRU(1, 64)):
 # $f \approx \sigma(0) = 0.5$, and halving the memory at every step forgets as fast as a
 # plain RNN does. What gates give is a path the network can *learn* to open. A common
 # trick opens it from the start, with a positive bias on the forget gate
-# (`lesson3_rnn.keep_gate_bias` sets the bias of the LSTM's forget gate, or the GRU's
+# (`rnn.keep_gate_bias` sets the bias of the LSTM's forget gate, or the GRU's
 # update gate, and zeroes the other bias of that gate):
 
 # %%
@@ -318,9 +319,9 @@ lstm = CellWeights.init("lstm", input_size=1, hidden=64, seed=0)
 steps = 100
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for bias in (0.0, 1.0, 3.0):
-    norms = lesson3_rnn.input_gradient_norms(lesson3_rnn.keep_gate_bias(lstm, bias), steps)
+    norms = rnn.input_gradient_norms(rnn.keep_gate_bias(lstm, bias), steps)
     ax.semilogy(np.arange(steps)[::-1], norms, label=f"forget-gate bias {bias}")
-rnn_norms = lesson3_rnn.input_gradient_norms(CellWeights.init("rnn", 1, 64, seed=0), steps)
+rnn_norms = rnn.input_gradient_norms(CellWeights.init("rnn", 1, 64, seed=0), steps)
 ax.semilogy(np.arange(steps)[::-1], rnn_norms, "k:", label="plain RNN (PyTorch's init)")
 ax.set_xlabel("steps between the input and the loss")
 ax.set_ylabel("$\\|\\partial L / \\partial x_t\\|$ (log scale)")

@@ -16,7 +16,7 @@
 # reference version, so every later cell still works.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(3, 2, quiz_notebook="lesson3/section1_concepts.ipynb")
 
@@ -29,8 +29,9 @@ import torch
 from torch import nn
 
 from practicum import train
-from practicum.lessons import common, exercise, lesson3, lesson3_rnn
-from practicum.lessons.lesson3_rnn import CellWeights
+from practicum.coursework import common, exercise
+from practicum.lessons.lesson3 import ecg, rnn
+from practicum.lessons.lesson3.rnn import CellWeights
 
 train.seed_everything(0)
 np.set_printoptions(precision=4, suppress=True)
@@ -64,7 +65,7 @@ def rnn_cell(x, h, w):
 
 rnn_cell = exercise.checked(
     rnn_cell,
-    reference=lesson3_rnn.rnn_cell,
+    reference=rnn.rnn_cell,
     cases=[(x_case, h_case, w_cases["rnn"])],
     atol=1e-6,
 )
@@ -96,7 +97,7 @@ def lstm_cell(x, state, w):
 
 lstm_cell = exercise.checked(
     lstm_cell,
-    reference=lesson3_rnn.lstm_cell,
+    reference=rnn.lstm_cell,
     cases=[(x_case, (h_case, c_case), w_cases["lstm"])],
     atol=1e-6,
 )
@@ -130,7 +131,7 @@ def gru_cell(x, h, w):
 
 gru_cell = exercise.checked(
     gru_cell,
-    reference=lesson3_rnn.gru_cell,
+    reference=rnn.gru_cell,
     cases=[(x_case, h_case, w_cases["gru"])],
     atol=1e-6,
 )
@@ -162,10 +163,10 @@ def unroll(cell, xs, w, state):
 xs_case = torch.randn(6, 3, 2, generator=gen)  # 6 steps
 unroll = exercise.checked(
     unroll,
-    reference=lesson3_rnn.unroll,
+    reference=rnn.unroll,
     cases=[
-        (lesson3_rnn.gru_cell, xs_case, w_cases["gru"], h_case),
-        (lesson3_rnn.lstm_cell, xs_case, w_cases["lstm"], (h_case, c_case)),
+        (rnn.gru_cell, xs_case, w_cases["gru"], h_case),
+        (rnn.lstm_cell, xs_case, w_cases["lstm"], (h_case, c_case)),
     ],
     atol=1e-6,
 )
@@ -227,13 +228,13 @@ print(f"by hand {1000 * hand:.1f} ms, nn.GRU {1000 * fused:.1f} ms")
 # ## 4. ECG5000: classifying heartbeats
 #
 # 500 labelled beats of 140 samples, each standardised on its own
-# (`lesson3.prepare_beats`). The classes are very unequal: most beats are normal (class
+# (`ecg.prepare_beats`). The classes are very unequal: most beats are normal (class
 # 0) or R-on-T premature ventricular contractions (class 1); classes 2–4 have fewer than
 # twenty beats each. We keep a fifth of each class aside to measure on, so that the rare
 # classes appear on both sides.
 
 # %%
-x_all, y_all = lesson3.load_beats("train")
+x_all, y_all = ecg.load_beats("train")
 print("beats", x_all.shape, "per class", np.bincount(y_all, minlength=5))
 
 
@@ -252,7 +253,7 @@ x_train, y_train, x_val, y_val = x_all[~held], y_all[~held], x_all[held], y_all[
 print(f"train {len(x_train)}  held out {len(x_val)}, per class {np.bincount(y_val, minlength=5)}")
 
 fig, ax = plt.subplots(figsize=(7, 3))
-for k, name in enumerate(lesson3.ECG_CLASSES):
+for k, name in enumerate(ecg.ECG_CLASSES):
     if np.any(y_all == k):
         ax.plot(x_all[y_all == k].mean(axis=0), label=f"{k}: {name}")
 ax.set_xlabel("sample")
@@ -264,7 +265,7 @@ plt.show()
 # %% [markdown]
 # ### A GRU reads the beat
 #
-# `lesson3.GRUClassifier` feeds the 140 samples to an `nn.GRU` one at a time, in both
+# `ecg.GRUClassifier` feeds the 140 samples to an `nn.GRU` one at a time, in both
 # directions (a *bidirectional* GRU: one reads forwards, one backwards, and their last
 # states together describe the whole beat); a linear layer turns them into 5 class scores.
 # We train it with `practicum.train.fit`, AdamW, a cosine learning-rate decay, and
@@ -290,7 +291,7 @@ def train_classifier(model, epochs, lr=3e-3):
 
 
 train.seed_everything(0)
-gru_model = lesson3.GRUClassifier(hidden=64)
+gru_model = ecg.GRUClassifier(hidden=64)
 gru_history = train_classifier(gru_model, epochs=common.scale(30, 1))
 print(
     f"GRU: held-out accuracy {gru_history['val_acc'][-1]:.3f} in {sum(gru_history['time']):.0f} s"
@@ -300,13 +301,13 @@ print(
 # ### A 1-D CNN slides along the beat
 #
 # The beats are short and aligned, so a network need not read them step by step.
-# `lesson3.ConvClassifier` slides small filters (7 samples wide) along the beat, as
+# `ecg.ConvClassifier` slides small filters (7 samples wide) along the beat, as
 # Lesson 2's CNNs slide them over images, halving the length after each block, and
 # averages each filter's response over four stretches of the beat.
 
 # %%
 train.seed_everything(0)
-cnn_model = lesson3.ConvClassifier()
+cnn_model = ecg.ConvClassifier()
 cnn_history = train_classifier(cnn_model, epochs=common.scale(40, 2))
 print(
     f"CNN: held-out accuracy {cnn_history['val_acc'][-1]:.3f} in {sum(cnn_history['time']):.0f} s"
@@ -317,7 +318,7 @@ train.plot_history(
 
 # %% [markdown]
 # With 100 held-out beats, one beat is one point of accuracy, so a difference of a point
-# or two between the models is within luck. The lesson's reference (`lesson3.solve_ecg`,
+# or two between the models is within luck. The lesson's reference (`ecg.solve_ecg`,
 # an average of three such CNNs) was chosen and measured more carefully, by 5-fold
 # cross-validation on the 500 beats: 0.954 ± 0.012 accuracy (BENCHMARKS.md). The CNN is
 # also several times faster to train: it sees the whole beat at once instead of walking
@@ -352,7 +353,7 @@ for ax, (name, model) in zip(axes, (("GRU", gru_model), ("1-D CNN", cnn_model)),
             color="white" if n > counts.max() / 2 else "black",
         )
     ax.set_xticks(range(5), [f"{k}" for k in range(5)])
-    ax.set_yticks(range(5), [f"{k}: {c}" for k, c in enumerate(lesson3.ECG_CLASSES)])
+    ax.set_yticks(range(5), [f"{k}: {c}" for k, c in enumerate(ecg.ECG_CLASSES)])
     ax.set_xlabel("predicted class")
     ax.set_title(f"{name}: accuracy {np.mean(predicted == y_val):.3f}")
 axes[0].set_ylabel("true class")

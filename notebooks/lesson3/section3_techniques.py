@@ -25,8 +25,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from practicum.lessons import lesson3_forecast as fc
-from practicum.lessons import quiz
+from practicum.coursework import quiz
+from practicum.lessons.lesson3 import forecast as fc
 
 np.set_printoptions(precision=3, suppress=True)
 y = fc.load_passengers()

@@ -11,7 +11,7 @@
 # 4. the **Lesson 3 homework**: ECG5000 classification and a 12-month forecast of 1960.
 
 # %%
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 quiz.require(3, 4, quiz_notebook="lesson3/section3_techniques.ipynb")
 
@@ -25,9 +25,10 @@ from IPython.display import Markdown, display
 
 import practicum
 from practicum import train
+from practicum.coursework import exercise
 from practicum.grading.label_csv import write_label_csv
-from practicum.lessons import exercise, lesson3
-from practicum.lessons import lesson3_forecast as fc
+from practicum.lessons.lesson3 import ecg
+from practicum.lessons.lesson3 import forecast as fc
 
 train.seed_everything(0)
 np.set_printoptions(precision=3, suppress=True)
@@ -206,7 +207,7 @@ plt.show()
 # Classify the test beats of ECG5000 into their 5 classes; the original course's target is
 # **95% accuracy**. Train on the 500 labelled beats (any model: RNN, LSTM, GRU, CNN,
 # ensembles), predict one label 0–4 per test beat, in order, and submit them as
-# `id,label`. The reference below, `lesson3.solve_ecg` (an average of three 1-D CNNs,
+# `id,label`. The reference below, `ecg.solve_ecg` (an average of three 1-D CNNs,
 # 0.954 ± 0.012 accuracy in 5-fold cross-validation on the 500 beats), gets you started;
 # the same is `practicum lesson homework 3 --out submission.csv` on the command line.
 #
@@ -216,8 +217,8 @@ plt.show()
 # %%
 published = Path.home() / "homework" / "lesson3-ecg5000" / "x_test.npy"
 x_test = np.load(published) if published.is_file() else practicum.load("ecg5000", "test")["x"]
-y_pred = lesson3.solve_ecg(
-    practicum.load("ecg5000", "train"), x_test, cfg=lesson3.EcgConfig(progress=False)
+y_pred = ecg.solve_ecg(
+    practicum.load("ecg5000", "train"), x_test, cfg=ecg.EcgConfig(progress=False)
 )
 write_label_csv(Path("submission.csv"), y_pred)
 print(

@@ -1,5 +1,5 @@
-"""The hub's tests also use the service tests' helpers (the database fixtures `db_url` and
-`engine` come from tests/conftest.py)."""
+"""The hub's tests also use the service and course tests' helpers (the database fixtures
+`db_url` and `engine` come from tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,3 +7,4 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "service"))  # tiny_homework, browser_setup
+sys.path.insert(0, str(Path(__file__).parents[1] / "course"))  # course_helpers

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from course_helpers import edited
 from sqlalchemy import Engine, func, select
 
+from practicum.compute import Compute
+from practicum.compute.profiles import Profile
 from practicum.course import Course, parse_course
-from practicum.hub.types import Profile, RunningServer, SpawnDecision
+from practicum.hub.types import RunningServer, SpawnDecision
 from practicum.store import CreditEntry, User, create_user, session_scope
 
-COURSE_TOML = """\
-[course]
-id = "dl-test"
-title = "Test course"
-timezone = "UTC"
-
-[[lessons]]
-number = 1
-title = "Basics"
-opens = 2026-12-01T10:00:00
-credits = 40
-
-[[lessons]]
-number = 2
-title = "CNNs"
-opens = 2026-12-08T10:00:00
-credits = 40
-
-[[lessons]]
-number = 3
-title = "RNNs"
-opens = 2026-12-15T10:00:00
-credits = 60
-
-[credits]
-gpu_rate_per_hour = 2.0
-cpu_rate_per_hour = 0.0
-warn_below = 4.0
-
-[completion]
-required_homework = []
-report_required = false
-"""
+COURSE_TOML = edited(('timezone = "Asia/Tokyo"', 'timezone = "UTC"'))
+"""The course tests' course in UTC: lessons of 40, 40 and 60 credits, the default credit
+policy (2 credits a GPU hour, CPU free, warned under 4)."""
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 """Lesson 1 (40 credits) is open, lesson 2 not yet."""
@@ -58,6 +31,11 @@ PROFILES = {"cpu": CPU, "gpu": GPU}
 def course(**credit_changes: float) -> Course:
     parsed = parse_course(COURSE_TOML)
     return replace(parsed, credits=replace(parsed.credits, **credit_changes))
+
+
+def compute(gpus: Sequence[str] = ("0",), of: Course | None = None) -> Compute:
+    """The two test profiles and `gpus`, at the credit rates of `of` (default `course()`)."""
+    return Compute((of or course()).credits, PROFILES, gpus)
 
 
 def add_users(engine: Engine, *names: str, role: str = "student") -> None:

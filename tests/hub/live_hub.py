@@ -116,8 +116,7 @@ class LiveHub:
                 engine,
                 api,
                 self.course,
-                self.settings.profiles,
-                self.settings.gpus,
+                self.settings.compute(self.course),
                 now,
                 slot_seconds=self.settings.metering.slot_seconds,
             )

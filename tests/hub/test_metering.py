@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from credit_helpers import (
     MINUTE,
-    PROFILES,
     T0,
     FakeHub,
     add_users,
+    compute,
     course,
     server,
     total_charged_mc,
@@ -23,9 +23,9 @@ from credit_helpers import (
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from practicum.compute.credits import Entry
 from practicum.course import Course
 from practicum.hub import metering
-from practicum.hub.credits import Entry
 from practicum.hub.metering import Start, TickReport, meter_once, run_metering_forever, tick
 from practicum.hub.spawn_policy import decide_spawn, request_start
 from practicum.hub.types import RunningServer, SpawnDecision
@@ -61,7 +61,8 @@ def run_tick(
     the_course: Course | None = None,
 ) -> TickReport:
     hub.now = now
-    return tick(engine, hub, the_course or course(), PROFILES, gpus, now)
+    the_course = the_course or course()
+    return tick(engine, hub, the_course, compute(gpus, the_course), now)
 
 
 def balance_of(engine: Engine, name: str) -> int:
@@ -226,8 +227,8 @@ def test_at_zero_the_server_stops_and_the_next_start_is_refused(engine: Engine) 
     assert balance_of(engine, "ann") == 50 - gpu_mc(2)
 
     with session_scope(engine) as session:
-        refused = decide_spawn(session, course(), PROFILES, ("0",), "ann", "gpu", T0 + 2 * MINUTE)
-        cpu = decide_spawn(session, course(), PROFILES, ("0",), "ann", "cpu", T0 + 2 * MINUTE)
+        refused = decide_spawn(session, course(), compute(), "ann", "gpu", T0 + 2 * MINUTE)
+        cpu = decide_spawn(session, course(), compute(), "ann", "cpu", T0 + 2 * MINUTE)
     assert not refused.allowed and refused.message.startswith("no credits left")
     assert cpu.allowed
     assert run_tick(engine, hub, T0 + 3 * MINUTE).stops == []
@@ -258,12 +259,12 @@ class Course_:
 
     def spawn_check(self, user: str, profile: str) -> SpawnDecision:
         with session_scope(self.engine) as session:
-            return decide_spawn(session, course(), PROFILES, self.gpus, user, profile, self.hub.now)
+            return decide_spawn(session, course(), compute(self.gpus), user, profile, self.hub.now)
 
     def press_start(self, user: str, at: datetime, profile: str = "gpu") -> SpawnDecision:
         self.hub.now = at
         with session_scope(self.engine) as session:
-            decision = request_start(session, course(), PROFILES, self.gpus, user, profile, at)
+            decision = request_start(session, course(), compute(self.gpus), user, profile, at)
         if decision.allowed:  # what the web layer does
             self.hub.start_server(user, profile)
         return decision
@@ -335,7 +336,7 @@ def test_a_gpu_whose_server_never_comes_goes_back_after_the_grace(engine: Engine
     add_users(engine, "ann", "bob", "zed")
     with session_scope(engine) as session:
         for user, at in [("zed", T0), ("ann", T0 + MINUTE), ("bob", T0 + 2 * MINUTE)]:
-            decide_spawn(session, course(), PROFILES, ("0",), user, "gpu", at)
+            decide_spawn(session, course(), compute(), user, "gpu", at)
     hub = RefusingHub()  # zed's server is gone; ann's start will fail
     start = T0 + 10 * MINUTE
     report = run_tick(engine, hub, start)
@@ -367,7 +368,7 @@ def test_the_lease_lets_one_replica_meter_at_a_time(engine: Engine) -> None:
     ttl = 3 * MINUTE
 
     def meter(holder: str, at: datetime) -> TickReport | None:
-        return meter_once(engine, hub, course(), PROFILES, ("0",), at, holder=holder, lease_ttl=ttl)
+        return meter_once(engine, hub, course(), compute(), at, holder=holder, lease_ttl=ttl)
 
     assert meter("a", T0) is not None
     assert meter("b", T0 + MINUTE) is None
@@ -401,8 +402,7 @@ def test_the_loop_meters_until_stopped_and_gives_the_lease_back(engine: Engine) 
                 engine,
                 hub,
                 course(),
-                PROFILES,
-                ("0",),
+                compute(),
                 interval_seconds=0.01,
                 holder="a",
                 clock=lambda: next(times),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from credit_helpers import MINUTE, PROFILES, T0, add_users, course, set_admitted
+from credit_helpers import MINUTE, T0, add_users, compute, course, set_admitted
 from sqlalchemy import Engine, select
 
 from practicum.course import Course
@@ -36,7 +36,8 @@ def ask(
 ) -> SpawnDecision:
     decide = request_start if start else decide_spawn
     with session_scope(engine) as session:
-        return decide(session, the_course or course(), PROFILES, gpus, user, profile, now)
+        the_course = the_course or course()
+        return decide(session, the_course, compute(gpus, the_course), user, profile, now)
 
 
 def spend(engine: Engine, user: str, mc: int) -> None:

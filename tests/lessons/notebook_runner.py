@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 from practicum.notebook_build import build_all
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"

@@ -9,7 +9,7 @@ import pytest
 import torch
 from numpy.typing import NDArray
 
-from practicum.lessons import exercise
+from practicum.coursework import exercise
 
 
 def reference(x: NDArray[Any]) -> NDArray[Any]:

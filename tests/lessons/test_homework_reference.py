@@ -10,8 +10,8 @@ from typer.testing import CliRunner, Result
 
 from practicum import data
 from practicum.cli import app
+from practicum.coursework.registry import run_homework
 from practicum.data import synthetic
-from practicum.lessons.registry import run_homework
 
 runner = CliRunner()
 

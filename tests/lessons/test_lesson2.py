@@ -18,7 +18,7 @@ from torch.nn import functional as F
 
 from practicum import data, train
 from practicum.data import synthetic
-from practicum.lessons import lesson2, lesson2_inputs, lesson2_plots, lesson2_resnet
+from practicum.lessons.lesson2 import cnn, inputs, plots, resnet
 from practicum.train.plots import plot_confusion_matrix
 
 
@@ -27,14 +27,14 @@ def test_load_cifar10_shuffles_a_class_sorted_source(monkeypatch: pytest.MonkeyP
     x = np.broadcast_to(y[:, None, None, None], (300, 32, 32, 3)).astype(np.uint8)
     monkeypatch.setattr(data, "load", lambda name, split: {"x": x, "y": y})
     monkeypatch.setenv("PRACTICUM_SMOKE", "0")
-    images, labels = lesson2.load_cifar10("train")
+    images, labels = cnn.load_cifar10("train")
     assert images.shape == (300, 32, 32, 3) and images.dtype == np.uint8
     assert labels.dtype == np.int64 and sorted(labels) == sorted(y)
     np.testing.assert_array_equal(images[:, 5, 5, 1], labels)  # each image keeps its label
     assert len(set(labels[-30:])) > 3  # the last rows are no longer all of one class
-    assert len(lesson2.load_cifar10("train", limit=100)[1]) == 100
+    assert len(cnn.load_cifar10("train", limit=100)[1]) == 100
     np.testing.assert_array_equal(
-        lesson2.load_cifar10("train", seed=3)[1], lesson2.load_cifar10("train", seed=3)[1]
+        cnn.load_cifar10("train", seed=3)[1], cnn.load_cifar10("train", seed=3)[1]
     )
 
 
@@ -50,12 +50,12 @@ def test_load_cifar10_shuffles_a_class_sorted_source(monkeypatch: pytest.MonkeyP
 def test_conv_output_size_matches_conv2d(size: int, kernel: int, stride: int, padding: int) -> None:
     layer = nn.Conv2d(1, 1, kernel, stride=stride, padding=padding)
     actual = layer(torch.zeros(1, 1, size, size)).shape[-1]
-    assert lesson2.conv_output_size(size, kernel, stride, padding) == actual
+    assert cnn.conv_output_size(size, kernel, stride, padding) == actual
 
 
 def test_conv_output_size_rejects_a_kernel_that_does_not_fit() -> None:
     with pytest.raises(ValueError, match="does not fit"):
-        lesson2.conv_output_size(4, 7)
+        cnn.conv_output_size(4, 7)
 
 
 @pytest.mark.parametrize(("stride", "padding"), [(1, 0), (2, 1), (1, 2)])
@@ -69,14 +69,14 @@ def test_correlate2d_is_what_conv2d_computes(stride: int, padding: int) -> None:
         padding=padding,
     )[0, 0].numpy()
     np.testing.assert_allclose(
-        lesson2.correlate2d(image, kernel, stride=stride, padding=padding), expected, atol=1e-12
+        cnn.correlate2d(image, kernel, stride=stride, padding=padding), expected, atol=1e-12
     )
 
 
 def test_correlate2d_finds_a_vertical_edge() -> None:
     image = np.zeros((5, 6))
     image[:, 3:] = 1.0  # dark left, bright right
-    edges = lesson2.correlate2d(image, np.array([[-1.0, 1.0]]))
+    edges = cnn.correlate2d(image, np.array([[-1.0, 1.0]]))
     assert edges.shape == (5, 5)
     np.testing.assert_array_equal(edges, np.tile([0, 0, 1, 0, 0], (5, 1)))
 
@@ -86,7 +86,7 @@ def test_conv2d_unfold_matches_conv2d(stride: int, padding: int, bias: bool) -> 
     torch.manual_seed(0)
     x, weight = torch.randn(2, 3, 9, 7), torch.randn(4, 3, 3, 3)
     b = torch.randn(4) if bias else None
-    got = lesson2.conv2d_unfold(x, weight, b, stride=stride, padding=padding)
+    got = cnn.conv2d_unfold(x, weight, b, stride=stride, padding=padding)
     expected = F.conv2d(x, weight, b, stride=stride, padding=padding)
     assert got.shape == expected.shape
     torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)
@@ -98,24 +98,24 @@ def test_conv2d_unfold_matches_conv2d(stride: int, padding: int, bias: bool) -> 
 
 
 def test_first_cnn_and_lenet_give_class_scores() -> None:
-    assert lesson2.FirstCNN()(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
-    assert lesson2.FirstCNN(3, 4, side=32)(torch.zeros(2, 3, 32, 32)).shape == (2, 4)
-    assert lesson2.LeNet()(torch.zeros(5, 3, 32, 32)).shape == (5, 10)
-    kinds = {type(m) for m in lesson2.LeNet(batchnorm=True).modules()}
+    assert cnn.FirstCNN()(torch.zeros(5, 1, 28, 28)).shape == (5, 10)
+    assert cnn.FirstCNN(3, 4, side=32)(torch.zeros(2, 3, 32, 32)).shape == (2, 4)
+    assert cnn.LeNet()(torch.zeros(5, 3, 32, 32)).shape == (5, 10)
+    kinds = {type(m) for m in cnn.LeNet(batchnorm=True).modules()}
     assert {nn.BatchNorm2d, nn.BatchNorm1d} <= kinds
-    assert nn.BatchNorm2d not in {type(m) for m in lesson2.LeNet().modules()}
+    assert nn.BatchNorm2d not in {type(m) for m in cnn.LeNet().modules()}
     with pytest.raises(ValueError, match="divisible by 4"):
-        lesson2.FirstCNN(side=30)
+        cnn.FirstCNN(side=30)
 
 
 def test_parameter_counts_show_what_sharing_saves() -> None:
     # LeNet-5: conv 3->6 5x5, conv 6->16 5x5, then 400->120->84->10, each with biases
     lenet = (3 * 25 + 1) * 6 + (6 * 25 + 1) * 16 + 401 * 120 + 121 * 84 + 85 * 10
-    assert lesson2.count_parameters(lesson2.LeNet()) == lenet == 62_006
+    assert cnn.count_parameters(cnn.LeNet()) == lenet == 62_006
     conv = nn.Conv2d(3, 32, 3, padding=1)  # 32 x 32 x 3 in, 32 x 32 x 32 out
-    assert lesson2.count_parameters(conv) == 3 * 9 * 32 + 32
+    assert cnn.count_parameters(conv) == 3 * 9 * 32 + 32
     dense_equivalent = (32 * 32 * 3) * (32 * 32 * 32) + 32 * 32 * 32
-    assert dense_equivalent > 100_000 * lesson2.count_parameters(conv)
+    assert dense_equivalent > 100_000 * cnn.count_parameters(conv)
 
 
 # ---------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def test_parameter_counts_show_what_sharing_saves() -> None:
 
 
 def test_schedule_shapes() -> None:
-    f = lesson2.schedule_factor
+    f = cnn.schedule_factor
     assert f("one-cycle", 0.0) == 0.0 and f("one-cycle", 0.2) == pytest.approx(1.0)
     assert f("one-cycle", 1.0) == pytest.approx(0.0)
     assert f("one-cycle", 0.1) == pytest.approx(0.5) and f("one-cycle", 0.6) == pytest.approx(0.5)
@@ -138,19 +138,19 @@ def test_schedule_shapes() -> None:
 
 def test_make_schedule_sets_each_epochs_learning_rate() -> None:
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.4)
-    scheduler = lesson2.make_schedule(optimizer, "one-cycle", 5, warmup=0.3)
+    scheduler = cnn.make_schedule(optimizer, "one-cycle", 5, warmup=0.3)
     seen = []
     for _ in range(5):
         seen.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
         scheduler.step()
-    at, factors = lesson2.schedule_curve("one-cycle", 5, warmup=0.3)
+    at, factors = cnn.schedule_curve("one-cycle", 5, warmup=0.3)
     np.testing.assert_allclose(at, [0.5, 1.5, 2.5, 3.5, 4.5])
     np.testing.assert_allclose(seen, 0.4 * factors)
     assert seen.index(max(seen)) == 1  # epoch 1's middle is 30% of the run: the peak
     assert seen[0] == pytest.approx(0.4 * 0.1 / 0.3) and seen[-1] == pytest.approx(0.4 * 0.1 / 0.7)
     with pytest.raises(ValueError, match="kind"):
-        lesson2.make_schedule(optimizer, "triangle", 5)
+        cnn.make_schedule(optimizer, "triangle", 5)
 
 
 # ---------------------------------------------------------------------------------------
@@ -164,9 +164,9 @@ def _images(n: int = 64, seed: int = 0) -> NDArray[np.uint8]:
 
 def test_channel_normalisation_uses_the_training_statistics() -> None:
     x = _images(200)
-    mean, std = lesson2_inputs.channel_stats(x)
+    mean, std = inputs.channel_stats(x)
     np.testing.assert_allclose(mean, x.reshape(-1, 3).mean(0) / 255, rtol=1e-5)
-    out = lesson2_inputs.normalize_channels(x, mean, std)
+    out = inputs.normalize_channels(x, mean, std)
     assert out.shape == (200, 3, 32, 32) and out.dtype == np.float32
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0.0, atol=1e-4)
     np.testing.assert_allclose(out.std(axis=(0, 2, 3)), 1.0, rtol=1e-4)
@@ -178,15 +178,15 @@ def test_global_contrast_normalisation_gives_zero_mean_unit_norm_images() -> Non
     x = _images(20).astype(np.float32)
     x[5] = 0.2 * x[5] + 100  # a dim, washed-out copy of an image ...
     x[6] = x[5] * 3 + 7  # ... and a brighter one with more contrast: the same after GCN
-    out = lesson2_inputs.global_contrast_normalize(x)
+    out = inputs.global_contrast_normalize(x)
     flat = out.reshape(20, -1)
     assert out.shape == x.shape
     np.testing.assert_allclose(flat.mean(1), 0.0, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(flat, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(out[5], out[6], atol=1e-5)
-    scaled = lesson2_inputs.global_contrast_normalize(x, scale=math.sqrt(flat.shape[1]))
+    scaled = inputs.global_contrast_normalize(x, scale=math.sqrt(flat.shape[1]))
     np.testing.assert_allclose(np.sqrt((scaled.reshape(20, -1) ** 2).mean(1)), 1.0, rtol=1e-5)
-    flat_image = lesson2_inputs.global_contrast_normalize(np.full((1, 4, 4), 9.0))
+    flat_image = inputs.global_contrast_normalize(np.full((1, 4, 4), 9.0))
     assert np.all(flat_image == 0.0)  # a constant image has no contrast to normalise
 
 
@@ -194,7 +194,7 @@ def test_zca_whitening_gives_identity_covariance_on_training_data() -> None:
     rng = np.random.default_rng(0)
     mixing = rng.normal(size=(12, 12))
     x = (rng.normal(size=(4000, 12)) @ mixing + 5.0).reshape(4000, 2, 2, 3)  # correlated
-    zca = lesson2_inputs.fit_zca(x, eps=1e-8)
+    zca = inputs.fit_zca(x, eps=1e-8)
     white = zca.apply(x)
     assert white.shape == x.shape
     covariance = np.cov(white.reshape(4000, -1), rowvar=False)
@@ -202,7 +202,7 @@ def test_zca_whitening_gives_identity_covariance_on_training_data() -> None:
     np.testing.assert_allclose(white.reshape(4000, -1).mean(0), 0.0, atol=1e-6)
     np.testing.assert_allclose(zca.matrix, zca.matrix.T)  # symmetric: ZCA, not just any whitening
     # eps leaves low-variance directions partly unwhitened: the variance falls below 1
-    damped = np.cov(lesson2_inputs.fit_zca(x, eps=10.0).apply(x).reshape(4000, -1), rowvar=False)
+    damped = np.cov(inputs.fit_zca(x, eps=10.0).apply(x).reshape(4000, -1), rowvar=False)
     assert np.trace(damped) < 0.9 * 12
     with pytest.raises(ValueError, match="12 values per image"):
         zca.apply(np.zeros((3, 5)))
@@ -215,7 +215,7 @@ def test_zca_whitening_gives_identity_covariance_on_training_data() -> None:
 
 def test_random_flip_mirrors_exactly_about_half_the_images() -> None:
     x = torch.rand(400, 3, 8, 8)
-    out = lesson2_inputs.random_flip(x, generator=torch.Generator().manual_seed(0))
+    out = inputs.random_flip(x, generator=torch.Generator().manual_seed(0))
     assert out.shape == x.shape
     same = (out == x).flatten(1).all(1)
     mirrored = (out == x.flip(-1)).flatten(1).all(1)
@@ -226,7 +226,7 @@ def test_random_flip_mirrors_exactly_about_half_the_images() -> None:
 
 def test_random_translate_shifts_each_image_in_place_with_reflected_borders() -> None:
     x = torch.rand(200, 3, 8, 8)
-    out = lesson2_inputs.random_translate(x, 2, generator=torch.Generator().manual_seed(0))
+    out = inputs.random_translate(x, 2, generator=torch.Generator().manual_seed(0))
     assert out.shape == x.shape
     padded = F.pad(x, (2, 2, 2, 2), mode="reflect")
     offsets = []
@@ -240,18 +240,18 @@ def test_random_translate_shifts_each_image_in_place_with_reflected_borders() ->
         assert found, f"image {i} is not a shifted copy of itself"
         offsets.append(found[0])
     assert len(set(offsets)) > 15  # shifts are drawn per image
-    assert lesson2_inputs.random_translate(x, 0) is x
+    assert inputs.random_translate(x, 0) is x
 
 
 def test_augment_layer_acts_only_while_training() -> None:
-    layer = lesson2_inputs.Augment(pad=2)
+    layer = inputs.Augment(pad=2)
     x = torch.rand(64, 3, 8, 8)
     assert torch.equal(layer.eval()(x), x)
     out = layer.train()(x)
     assert out.shape == x.shape and out.dtype == x.dtype
     assert not torch.equal(out, x)
     with pytest.raises(ValueError, match="pad"):
-        lesson2_inputs.Augment(pad=-1)
+        inputs.Augment(pad=-1)
 
 
 class _LeftHalf(nn.Module):
@@ -271,9 +271,9 @@ def test_flip_tta_makes_predictions_mirror_invariant() -> None:
     model, x = _LeftHalf(), torch.rand(10, 3, 8, 8)
     plain, mirrored = train.predict(model, x), train.predict(model, x.flip(-1))
     assert not torch.allclose(plain, mirrored)
-    tta = lesson2_inputs.predict_tta(model, x)
+    tta = inputs.predict_tta(model, x)
     assert tta.shape == (10, 5)
-    torch.testing.assert_close(tta, lesson2_inputs.predict_tta(model, x.flip(-1).numpy()))
+    torch.testing.assert_close(tta, inputs.predict_tta(model, x.flip(-1).numpy()))
     torch.testing.assert_close(tta.sum(1), torch.ones(10))
 
 
@@ -303,14 +303,14 @@ def _torchvision_resnet18_keys() -> list[str]:
 def test_resnet18_has_torchvisions_parameter_names_and_shapes() -> None:
     expected = _torchvision_resnet18_keys()
     assert len(expected) == 122
-    state = lesson2_resnet.resnet18().state_dict()
+    state = resnet.resnet18().state_dict()
     assert sorted(state) == sorted(expected)
     assert state["conv1.weight"].shape == (64, 3, 7, 7)
     assert state["layer2.0.downsample.0.weight"].shape == (128, 64, 1, 1)
     assert state["layer4.1.conv2.weight"].shape == (512, 512, 3, 3)
     assert state["fc.weight"].shape == (1000, 512)
-    assert lesson2.count_parameters(lesson2_resnet.resnet18()) == 11_689_512  # torchvision's count
-    assert lesson2_resnet.resnet18()(torch.zeros(1, 3, 64, 64)).shape == (1, 1000)
+    assert cnn.count_parameters(resnet.resnet18()) == 11_689_512  # torchvision's count
+    assert resnet.resnet18()(torch.zeros(1, 3, 64, 64)).shape == (1, 1000)
 
 
 @pytest.fixture(scope="module")
@@ -318,12 +318,12 @@ def weights_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A resnet18-*.pth as torchvision saves it: a plain state dict, with trained-looking
     batch-norm statistics."""
     torch.manual_seed(1)
-    source = lesson2_resnet.resnet18()
+    source = resnet.resnet18()
     with torch.no_grad():
         for name, tensor in source.state_dict().items():
             if name.endswith(("running_mean", "running_var")):
                 tensor.uniform_(0.5, 1.5)
-    path = tmp_path_factory.mktemp("weights") / lesson2_resnet.RESNET18_FILE
+    path = tmp_path_factory.mktemp("weights") / resnet.RESNET18_FILE
     torch.save(source.state_dict(), path)
     return path
 
@@ -331,8 +331,8 @@ def weights_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_load_pretrained_reads_a_torchvision_state_dict(weights_file: Path) -> None:
     saved = torch.load(weights_file, weights_only=True)
     torch.manual_seed(2)
-    model = lesson2_resnet.resnet18()
-    loaded = lesson2_resnet.load_pretrained(model, weights_file)
+    model = resnet.resnet18()
+    loaded = resnet.load_pretrained(model, weights_file)
     assert len(loaded) == 122
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, saved[name]), name
@@ -340,14 +340,14 @@ def test_load_pretrained_reads_a_torchvision_state_dict(weights_file: Path) -> N
 
 def test_load_pretrained_can_keep_a_new_classifier(weights_file: Path) -> None:
     saved = torch.load(weights_file, weights_only=True)
-    model = lesson2_resnet.resnet18(n_classes=10)
+    model = resnet.resnet18(n_classes=10)
     fresh_fc = model.fc.weight.detach().clone()
-    with pytest.raises(lesson2_resnet.PretrainedMismatch) as raised:
-        lesson2_resnet.load_pretrained(model, weights_file)
+    with pytest.raises(resnet.PretrainedMismatch) as raised:
+        resnet.load_pretrained(model, weights_file)
     message = str(raised.value)
     assert "fc.weight: file (1000, 512), model (10, 512)" in message
     assert "skip=('fc.',)" in message
-    loaded = lesson2_resnet.load_pretrained(model, weights_file, skip=("fc.",))
+    loaded = resnet.load_pretrained(model, weights_file, skip=("fc.",))
     assert len(loaded) == 120
     assert torch.equal(model.fc.weight, fresh_fc)
     state = model.state_dict()
@@ -358,10 +358,10 @@ def test_load_pretrained_can_keep_a_new_classifier(weights_file: Path) -> None:
 def test_load_pretrained_names_missing_and_unexpected_keys(
     weights_file: Path, tmp_path: Path
 ) -> None:
-    small = lesson2_resnet.small_resnet()
+    small = resnet.small_resnet()
     before = {k: v.clone() for k, v in small.state_dict().items()}
-    with pytest.raises(lesson2_resnet.PretrainedMismatch) as raised:
-        lesson2_resnet.load_pretrained(small, weights_file)
+    with pytest.raises(resnet.PretrainedMismatch) as raised:
+        resnet.load_pretrained(small, weights_file)
     message = str(raised.value)
     assert "does not fit ResNet" in message
     # ResNet-18's second blocks of layers 1-3 (12 keys each) and all of layer4 (30 keys)
@@ -373,12 +373,12 @@ def test_load_pretrained_names_missing_and_unexpected_keys(
 
     parallel = tmp_path / "parallel.pth"
     torch.save({f"module.{k}": v for k, v in torch.load(weights_file).items()}, parallel)
-    with pytest.raises(lesson2_resnet.PretrainedMismatch, match="missing \\(122\\)") as raised:
-        lesson2_resnet.load_pretrained(lesson2_resnet.resnet18(), parallel)
+    with pytest.raises(resnet.PretrainedMismatch, match="missing \\(122\\)") as raised:
+        resnet.load_pretrained(resnet.resnet18(), parallel)
     assert "strip the 'module.' prefix" in str(raised.value)
 
     with pytest.raises(FileNotFoundError, match="never downloads"):
-        lesson2_resnet.load_pretrained(small, tmp_path / "resnet18-absent.pth")
+        resnet.load_pretrained(small, tmp_path / "resnet18-absent.pth")
 
 
 # ---------------------------------------------------------------------------------------
@@ -392,11 +392,11 @@ def blobs() -> dict[str, Any]:
     rng = np.random.default_rng(0)
     y_train, y_test = rng.integers(0, 2, 400), rng.integers(0, 2, 200)
     x_train, x_test = synthetic.blob_images(y_train, rng), synthetic.blob_images(y_test, rng)
-    mean, std = lesson2_inputs.channel_stats(x_train)
-    xt_train = lesson2_inputs.normalize_channels(x_train, mean, std)
-    xt_test = lesson2_inputs.normalize_channels(x_test, mean, std)
+    mean, std = inputs.channel_stats(x_train)
+    xt_train = inputs.normalize_channels(x_train, mean, std)
+    xt_test = inputs.normalize_channels(x_test, mean, std)
     train.seed_everything(0)
-    model = lesson2.FirstCNN(3, 2, side=32, widths=(8, 16), hidden=16)
+    model = cnn.FirstCNN(3, 2, side=32, widths=(8, 16), hidden=16)
     train.fit(
         model,
         train.make_loader(xt_train, y_train, batch_size=32, shuffle=True),
@@ -414,52 +414,52 @@ def test_a_tiny_cnn_learns_blob_images_well_above_chance(blobs: dict[str, Any]) 
 
 def test_extracted_features_feed_a_linear_probe(blobs: dict[str, Any]) -> None:
     x, y = blobs["x_test"], blobs["y_test"]
-    features = lesson2_resnet.extract_features(blobs["model"], x, batch_size=64)
+    features = resnet.extract_features(blobs["model"], x, batch_size=64)
     assert features.shape == (200, 16) and features.dtype == np.float32
-    probe = lesson2_resnet.fit_linear_probe(features[:100], y[:100])
+    probe = resnet.fit_linear_probe(features[:100], y[:100])
     assert np.mean(probe.predict(features[100:]) == y[100:]) > 0.9
 
 
 def test_extract_features_is_the_input_of_the_last_linear_layer() -> None:
     torch.manual_seed(0)
-    model = lesson2_resnet.small_resnet(widths=(8, 16), blocks=(1, 1)).eval()
+    model = resnet.small_resnet(widths=(8, 16), blocks=(1, 1)).eval()
     x = torch.randn(6, 3, 32, 32)
-    features = lesson2_resnet.extract_features(model, x, batch_size=4)
+    features = resnet.extract_features(model, x, batch_size=4)
     assert features.shape == (6, 16)
     np.testing.assert_allclose(features, model.features(x).detach().numpy(), rtol=1e-5, atol=1e-6)
-    assert lesson2_resnet.extract_features(lesson2.LeNet(), x).shape == (6, 84)
+    assert resnet.extract_features(cnn.LeNet(), x).shape == (6, 84)
     with pytest.raises(ValueError, match="no Linear layer"):
-        lesson2_resnet.extract_features(nn.Conv2d(3, 2, 3), x)
+        resnet.extract_features(nn.Conv2d(3, 2, 3), x)
 
 
 def test_linear_probe_separates_classes_of_clustered_features() -> None:
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 4, 300)
     features = rng.normal(size=(4, 20))[labels] * 3 + rng.normal(size=(300, 20))
-    probe = lesson2_resnet.fit_linear_probe(features[:200], labels[:200], n_classes=5)
+    probe = resnet.fit_linear_probe(features[:200], labels[:200], n_classes=5)
     assert probe.linear.out_features == 5
     assert np.mean(probe.predict(features[200:]) == labels[200:]) > 0.9
 
 
 def test_pictures_have_one_panel_per_filter_map_or_mistake(blobs: dict[str, Any]) -> None:
     model = blobs["model"]
-    filters = lesson2_plots.plot_filters(model.conv1)
+    filters = plots.plot_filters(model.conv1)
     assert isinstance(filters, Figure) and len(filters.axes) == 8
-    grey = lesson2_plots.plot_filters(lesson2.FirstCNN().conv1, cols=8)
+    grey = plots.plot_filters(cnn.FirstCNN().conv1, cols=8)
     assert len(grey.axes) == 32
-    maps = lesson2_plots.plot_feature_maps(model, model.conv2, blobs["x_test"][0], max_maps=12)
+    maps = plots.plot_feature_maps(model, model.conv2, blobs["x_test"][0], max_maps=12)
     assert sum(bool(ax.images) for ax in maps.axes) == 12
     assert model.training  # the model's mode is restored
     y_true = np.array([0, 1, 1, 0, 1, 0, 0])
     y_pred = np.array([0, 0, 1, 1, 1, 1, 0])
-    wrong = lesson2_plots.plot_misclassified(
+    wrong = plots.plot_misclassified(
         blobs["raw_test"][:7], y_true, y_pred, ["red", "green"], cols=2
     )
     titles = [ax.get_title() for ax in wrong.axes if ax.get_title()]
     assert titles == ["green\n→ red", "red\n→ green", "red\n→ green"]
     assert len(wrong.axes) == 4  # 3 mistakes on a grid of 2 columns
     with pytest.raises(ValueError, match="every prediction is right"):
-        lesson2_plots.plot_misclassified(blobs["raw_test"][:3], y_true[:3], y_true[:3])
+        plots.plot_misclassified(blobs["raw_test"][:3], y_true[:3], y_true[:3])
 
 
 def test_confusion_matrix_counts_true_rows_against_predicted_columns() -> None:
@@ -485,7 +485,7 @@ def test_filters_are_drawn_channel_by_channel_with_zero_in_the_middle() -> None:
         conv.weight.zero_()
         conv.weight[0, 0, 1, 2] = 2.0  # filter 0: red at row 1, column 2
         conv.weight[1, 2, 0, 0] = -1.0  # filter 1: minus blue at the top left
-    shown = [np.asarray(ax.images[0].get_array()) for ax in lesson2_plots.plot_filters(conv).axes]
+    shown = [np.asarray(ax.images[0].get_array()) for ax in plots.plot_filters(conv).axes]
     assert shown[0].shape == (3, 3, 3)
     np.testing.assert_allclose(shown[0][1, 2], [1.0, 0.5, 0.5])
     np.testing.assert_allclose(shown[1][0, 0], [0.5, 0.5, 0.0])
@@ -493,7 +493,7 @@ def test_filters_are_drawn_channel_by_channel_with_zero_in_the_middle() -> None:
     grey = nn.Conv2d(1, 1, 3, bias=False)
     with torch.no_grad():
         grey.weight.copy_(torch.linspace(-1, 1, 9).reshape(1, 1, 3, 3))
-    (panel,) = lesson2_plots.plot_filters(grey).axes
+    (panel,) = plots.plot_filters(grey).axes
     pixels = np.asarray(panel.images[0].get_array())
     assert pixels.shape == (3, 3, 3)  # coloured: blue for negative, white for 0, red for positive
     np.testing.assert_allclose(pixels[1, 1], [1.0, 1.0, 1.0], atol=0.04)
@@ -502,7 +502,7 @@ def test_filters_are_drawn_channel_by_channel_with_zero_in_the_middle() -> None:
 
 def test_displayable_accepts_channels_first_tensors() -> None:
     images = torch.rand(2, 3, 5, 4) * 4 - 2
-    shown = lesson2_plots.displayable(images, rescale=True)
+    shown = plots.displayable(images, rescale=True)
     assert shown.shape == (2, 5, 4, 3)
     assert shown.min() == 0.0 and shown.max() == pytest.approx(1.0)
-    assert lesson2_plots.displayable(torch.rand(2, 1, 5, 5)).shape == (2, 5, 5)
+    assert plots.displayable(torch.rand(2, 1, 5, 5)).shape == (2, 5, 5)

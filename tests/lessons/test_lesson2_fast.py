@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from practicum import data
 from practicum.cli import app
 from practicum.data import synthetic
-from practicum.lessons import lesson2_fast as fast
+from practicum.lessons.lesson2 import fast
 from practicum.train.muon import Muon, orthogonalize
 
 TINY = fast.FastConfig(widths=(8, 16, 16), batch_size=32, epochs=10, tta_level=1)

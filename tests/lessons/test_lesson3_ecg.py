@@ -10,8 +10,8 @@ import torch
 
 from practicum import data
 from practicum.data import synthetic
-from practicum.lessons import lesson3
-from practicum.lessons.lesson3 import EcgConfig, solve_ecg
+from practicum.lessons.lesson3 import ecg
+from practicum.lessons.lesson3.ecg import EcgConfig, solve_ecg
 
 QUIET = EcgConfig(progress=False)
 
@@ -46,7 +46,7 @@ def test_learns_look_alike_beats_well_above_chance(monkeypatch: pytest.MonkeyPat
 
 def test_beats_are_standardised_one_by_one() -> None:
     beats = np.stack([np.linspace(0, 1, 140), 5 + 3 * np.sin(np.arange(140.0))])
-    out = lesson3.prepare_beats(beats)
+    out = ecg.prepare_beats(beats)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.mean(axis=1), 0, atol=1e-6)
     np.testing.assert_allclose(out.std(axis=1), 1, atol=1e-5)
@@ -54,10 +54,10 @@ def test_beats_are_standardised_one_by_one() -> None:
 
 def test_models_give_five_scores_per_beat() -> None:
     x = torch.randn(4, 140)
-    assert lesson3.ConvClassifier()(x).shape == (4, 5)
-    assert lesson3.GRUClassifier(hidden=8)(x).shape == (4, 5)
+    assert ecg.ConvClassifier()(x).shape == (4, 5)
+    assert ecg.GRUClassifier(hidden=8)(x).shape == (4, 5)
     with pytest.raises(ValueError, match="'cnn' or 'gru'"):
-        lesson3.ecg_model(replace(QUIET, model="lstm"))
+        ecg.ecg_model(replace(QUIET, model="lstm"))
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ import torch
 
 from practicum import data
 from practicum.data.synthetic import write_airline_like
-from practicum.lessons import lesson3_forecast as l3
+from practicum.lessons.lesson3 import forecast as l3
 
 AIRLINE_CSV = Path("/work/shared/data/airline/airline-passengers.csv")
 SMALL = l3.ForecastConfig(hidden=8, ensemble=2)

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from practicum.lessons import lesson3_rnn as rnn
-from practicum.lessons.lesson3_rnn import CellWeights
+from practicum.lessons.lesson3 import rnn
+from practicum.lessons.lesson3.rnn import CellWeights
 
 TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

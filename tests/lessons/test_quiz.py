@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from practicum.lessons import quiz
+from practicum.coursework import quiz
 
 
 @pytest.fixture(autouse=True)

@@ -25,8 +25,10 @@ from practicum.service.answers import (
 from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
 from practicum.store import (
+    DailyWindow,
     FileStore,
     Homework,
+    Submission,
     create_user,
     make_engine,
     record_submission,
@@ -165,22 +167,18 @@ def test_force_draws_a_new_split_only_before_any_submission(
     seeds = {json.loads((config.private_dir / HW / "split.json").read_text())["seed"]}
     with session_scope(engine) as session:
         ann = create_user(session, "ann", "student")
-        record_submission(
-            session,
-            FileStore(tmp_path / "blobs"),
+        row = Submission(
             homework_id=HW,
-            user=ann,
-            content=b"id,label\n",
+            user_id=ann.id,
             filename="submission.csv",
             created_at=NOW,
             public_score=0.5,
             private_score=0.5,
             full_score=0.5,
             status="scored",
-            daily_limit=None,
-            day_start=NOW,
-            day_end=NOW.replace(day=2),
         )
+        day = DailyWindow(NOW, NOW.replace(day=2))
+        record_submission(session, FileStore(tmp_path / "blobs"), row, b"id,label\n", day)
     before = (config.private_dir / HW / "public_mask.npy").read_bytes()
     with pytest.raises(PublishError, match=r"already has 1 submission\(s\); its split cannot"):
         publish(config, engine, HW, now=NOW, force=True)

@@ -106,9 +106,9 @@ def test_forecasts_are_scored_by_rmse_and_lower_ranks_first(
     def send(user: store.User, forecast: np.ndarray) -> submissions.SubmitOutcome:
         content = _csv([repr(float(v)) for v in forecast])
         with store.session_scope(engine) as session:
-            return submissions.submit(
-                session, files, config, course, AIRLINE, user, content, "s.csv", NOW
-            )
+            ctx = submissions.SubmitContext(session, files, config, course)
+            request = submissions.SubmissionRequest(AIRLINE, user, content, "s.csv", NOW)
+            return submissions.submit(ctx, request)
 
     with store.session_scope(engine) as session:
         ann = store.create_user(session, "ann", "student")
@@ -149,15 +149,10 @@ def test_hostile_forecast_files_are_refused_with_the_reason(
         ann = store.create_user(session, "ann", "student")
     with pytest.raises(SubmissionError) as refused, store.session_scope(engine) as session:
         submissions.submit(
-            session,
-            store.FileStore(tmp_path / "blobs"),
-            config,
-            config.course(),
-            AIRLINE,
-            ann,
-            _csv(values),
-            "s.csv",
-            NOW,
+            submissions.SubmitContext(
+                session, store.FileStore(tmp_path / "blobs"), config, config.course()
+            ),
+            submissions.SubmissionRequest(AIRLINE, ann, _csv(values), "s.csv", NOW),
         )
     assert str(refused.value).startswith(message)
 
@@ -171,15 +166,10 @@ def test_a_huge_forecast_file_is_refused_before_parsing(
     huge = _csv(["1.0"] * 12) + b"\n" * config.max_upload_bytes
     with pytest.raises(SubmissionError, match="the limit is"), store.session_scope(engine) as s:
         submissions.submit(
-            s,
-            store.FileStore(tmp_path / "blobs"),
-            config,
-            config.course(),
-            AIRLINE,
-            ann,
-            huge,
-            "s.csv",
-            NOW,
+            submissions.SubmitContext(
+                s, store.FileStore(tmp_path / "blobs"), config, config.course()
+            ),
+            submissions.SubmissionRequest(AIRLINE, ann, huge, "s.csv", NOW),
         )
 
 

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from sqlalchemy import Engine
 from tiny_homework import labels_csv
 from typer.testing import CliRunner
 
 from practicum import store
-from practicum.cli_service import homework_app
+from practicum.cli import app
 from practicum.data.formats import write_idx, write_image_folder
 from practicum.grading.label_csv import write_label_csv
 from practicum.service import submissions
@@ -206,15 +205,10 @@ def test_own_files_are_published_and_scored(root: Path, engine: Engine, fmt: str
     with store.session_scope(engine) as session:
         ann = store.create_user(session, "ann", "student")
         outcome = submissions.submit(
-            session,
-            store.FileStore(config.blob_dir),
-            config,
-            config.course(),
-            HW,
-            ann,
-            labels_csv(wrong),
-            "submission.csv",
-            NOW,
+            submissions.SubmitContext(
+                session, store.FileStore(config.blob_dir), config, config.course()
+            ),
+            submissions.SubmissionRequest(HW, ann, labels_csv(wrong), "submission.csv", NOW),
         )
     assert outcome.public_score == pytest.approx(6 / 8) and outcome.rank == 1
 
@@ -239,9 +233,6 @@ def test_own_regression_targets_are_published_as_floats(root: Path, engine: Engi
 
 # ---------------------------------------------------------------------------------------------
 # the command staff run
-
-app = typer.Typer()
-app.add_typer(homework_app, name="homework")
 
 
 def test_cli_publishes_own_files_and_republish_keeps_the_split(root: Path) -> None:

@@ -33,6 +33,8 @@ from practicum.service.submissions import (
     HomeworkClosed,
     HomeworkNotFound,
     ScoringUnavailable,
+    SubmissionRequest,
+    SubmitContext,
     SubmitOutcome,
     safe_filename,
 )
@@ -66,17 +68,9 @@ def submit(
     filename: str = "submission.csv",
 ) -> SubmitOutcome:
     with store.session_scope(state.engine) as session:
-        return submissions.submit(
-            session,
-            state.files,
-            state.config,
-            course or state.course,
-            homework,
-            state.user(session, name),
-            content,
-            filename,
-            now,
-        )
+        ctx = SubmitContext(session, state.files, state.config, course or state.course)
+        request = SubmissionRequest(homework, state.user(session, name), content, filename, now)
+        return submissions.submit(ctx, request)
 
 
 def stored_submissions(state: State, name: str = "ann") -> list[store.Submission]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from store_helpers import DAY_END, DAY_START, NOON, Submit, publish
 
 from practicum.store import (
+    DailyWindow,
     FileStore,
     Submission,
     User,
@@ -41,22 +43,24 @@ def users(engine: Engine, tmp_path: Path) -> dict[str, int]:
 def submit(store: FileStore) -> Submit:
     """record_submission with defaults for everything a test does not care about."""
 
-    def call(session: Session, user: User, **kw: object) -> Submission:
+    def call(session: Session, user: User, **kw: Any) -> Submission:
         score = kw.pop("score", 0.5)
-        args: dict[str, object] = {
+        content = kw.pop("content", b"id,label\n0,1\n")
+        day = DailyWindow(
+            kw.pop("day_start", DAY_START), kw.pop("day_end", DAY_END), kw.pop("daily_limit", None)
+        )
+        fields: dict[str, Any] = {
             "homework_id": "hw1",
-            "content": b"id,label\n0,1\n",
             "filename": "submission.csv",
             "created_at": NOON,
             "public_score": score,
             "private_score": score,
             "full_score": score,
             "status": "scored",
-            "daily_limit": None,
-            "day_start": DAY_START,
-            "day_end": DAY_END,
         }
-        args.update(kw)
-        return record_submission(session, store, user=user, **args)  # type: ignore[arg-type]
+        fields.update(kw)
+        return record_submission(
+            session, store, Submission(user_id=user.id, **fields), content, day
+        )
 
     return call

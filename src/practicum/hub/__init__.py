@@ -1,6 +1,8 @@
-"""JupyterHub integration: the credit ledger and metering, the fair GPU queue, the hub's
-generated configuration, spawner, authenticator and spawn checks, and `practicum up`.
+"""JupyterHub integration: metering running servers, the pre-spawn check, the hub's
+generated configuration, spawner, authenticator and idle culler, the hub REST client, and
+`practicum up`.
 
-Pure policy (`credits`, `queue`) is plain functions over plain data; the rest translates
-between JupyterHub (its REST API and hooks) and that core.
+The arithmetic and policy these decide with (credits, the GPU queue, profiles) live in
+`practicum.compute`; the ledger and the queue's rows in `practicum.store`. This package
+translates between JupyterHub (its REST API and hooks) and them.
 """

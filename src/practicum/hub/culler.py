@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from practicum.hub.types import Profile
+from practicum.compute.profiles import Profile
 
 Arbiter = Callable[..., bool]
 

@@ -25,12 +25,12 @@ from functools import partial
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from practicum.compute import Compute
+from practicum.compute.credits import Entry, charge_key, format_credits, run_key, slot_charges
+from practicum.compute.queue import plan_starts
 from practicum.course import Course
-from practicum.hub.credits import Entry, charge_key, format_credits, run_key, slot_charges
-from practicum.hub.queue import plan_starts
-from practicum.hub.spawn_policy import is_metered, profile_named
-from practicum.hub.types import HubApi, Profile, RunningServer
-from practicum.store.credits import add_entries, balances, grant_due_lessons_to_all
+from practicum.hub.types import HubApi, RunningServer
+from practicum.store.credits import add_entries, balances, grant_due_lessons_to_all, is_metered
 from practicum.store.db import session_scope
 from practicum.store.gpu_queue import (
     GpuBusy,
@@ -90,40 +90,32 @@ class _Meter:
     """What a tick needs besides the database and the servers."""
 
     course: Course
-    profiles: Mapping[str, Profile]
-    gpus: Sequence[str]
+    compute: Compute
     now: datetime
     slot_seconds: int
     grace: timedelta
 
-    def profile(self, server_profile: str) -> Profile:
-        """A profile missing from the settings (renamed since the spawn) is charged as CPU."""
-        found = profile_named(self.profiles, server_profile)
-        if found is not None:
-            return found
-        name = server_profile or "unknown"
-        return Profile(name=name, display_name=name, gpu=False, idle_timeout_minutes=0)
-
     def rate(self, server_profile: str) -> float:
-        credits = self.course.credits
-        gpu = self.profile(server_profile).gpu
-        return credits.gpu_rate_per_hour if gpu else credits.cpu_rate_per_hour
+        """Credits an hour of a server that runs with `server_profile`."""
+        return self.compute.rate(self.compute.charged_as(server_profile))
 
 
 def tick(
     engine: Engine,
     hub: HubApi,
     course: Course,
-    profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     now: datetime,
     *,
     slot_seconds: int = 60,
     grace: timedelta = SPAWN_GRACE,
 ) -> TickReport:
-    """One round of metering at `now`; running it twice at the same `now` changes nothing."""
+    """One round of metering at `now`; running it twice at the same `now` changes nothing.
+
+    `course` grants the lessons and names the local time in charge reasons; `compute` says
+    what each server costs and which GPUs the queue may hand out."""
     began = time.perf_counter()
-    meter = _Meter(course, profiles, gpus, now, slot_seconds, grace)
+    meter = _Meter(course, compute, now, slot_seconds, grace)
     servers = hub.running_servers()
     report = TickReport()
     with session_scope(engine) as session:
@@ -165,7 +157,7 @@ def _decide(
         and not (e.user in broke and meter.rate(e.profile) > 0)
     ]
     taken = {a.gpu for a in assignments(session)}
-    for entry, gpu in plan_starts(can_start, [g for g in meter.gpus if g not in taken]):
+    for entry, gpu in plan_starts(can_start, [g for g in meter.compute.gpus if g not in taken]):
         user = users[entry.user]
         try:
             assign_gpu(session, user, gpu, meter.now, start_requested=True)
@@ -203,7 +195,7 @@ def _charge(
             run = MeteredRun(
                 key=key,
                 user_id=user.id,
-                profile=meter.profile(server.profile).name,
+                profile=meter.compute.charged_as(server.profile).name,
                 started=server.started,
                 next_slot=0,
                 last_seen=meter.now,
@@ -226,7 +218,7 @@ def _charge(
                 amount_mc=-amount,
                 actor=METER_ACTOR,
                 reason=(
-                    f"{meter.profile(server.profile).display_name} server "
+                    f"{meter.compute.charged_as(server.profile).display_name} server "
                     f"{begin:%Y-%m-%d %H:%M}-{end:%H:%M} at {rate:g} credits an hour"
                 ),
                 created_at=meter.now,
@@ -245,7 +237,7 @@ def _release_unused_gpus(
     report: TickReport,
 ) -> None:
     for held in assignments(session):
-        uses_gpu = any(meter.profile(s.profile).gpu for s in running.get(held.user, ()))
+        uses_gpu = any(meter.compute.charged_as(s.profile).gpu for s in running.get(held.user, ()))
         if not uses_gpu and meter.now - held.since >= meter.grace:
             release_gpu(session, held.gpu)
             report.releases.append(held.gpu)
@@ -272,8 +264,7 @@ def meter_once(
     engine: Engine,
     hub: HubApi,
     course: Course,
-    profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     now: datetime,
     *,
     holder: str,
@@ -284,7 +275,7 @@ def meter_once(
     with session_scope(engine) as session:
         if not acquire_lease(session, LEASE_NAME, holder, now, lease_ttl):
             return None
-    return tick(engine, hub, course, profiles, gpus, now, slot_seconds=slot_seconds)
+    return tick(engine, hub, course, compute, now, slot_seconds=slot_seconds)
 
 
 def default_holder() -> str:
@@ -295,8 +286,7 @@ async def run_metering_forever(
     engine: Engine,
     hub: HubApi,
     course: Course,
-    profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     *,
     interval_seconds: float = 60,
     slot_seconds: int = 60,
@@ -321,8 +311,7 @@ async def run_metering_forever(
                     engine,
                     hub,
                     course,
-                    profiles,
-                    gpus,
+                    compute,
                     clock(),
                     holder=holder,
                     lease_ttl=ttl,

@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import Literal
 
 from practicum import settings as practicum_settings
+from practicum.compute import Compute
+from practicum.compute.profiles import Profile
+from practicum.course import Course
 from practicum.course.checked_table import CheckedTable
 from practicum.course.errors import CourseError
-from practicum.hub.types import Profile
 from practicum.sandbox.users import DEFAULT_PREFIX, check_prefix
 
 CONFIG_ENV = "PRACTICUM_CONFIG"
@@ -125,6 +127,11 @@ class HubSettings:
         """The profile of a start without options: the first CPU profile, else the first."""
         cpu = [p for p in self.profiles.values() if not p.gpu]
         return (cpu or list(self.profiles.values()))[0]
+
+    def compute(self, course: Course) -> Compute:
+        """The course's credit rates with these profiles and GPUs: what metering, spawn
+        checks and dashboards decide with."""
+        return Compute(course.credits, self.profiles, self.gpus)
 
     @property
     def homes(self) -> Path:

@@ -8,17 +8,17 @@ so that one GPU can never end up in two servers.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from practicum.compute import Compute
+from practicum.compute.credits import format_credits, format_duration, time_left, warning_level
+from practicum.compute.profiles import Profile
 from practicum.course import Course
-from practicum.hub.credits import format_credits, format_duration, time_left, warning_level
-from practicum.hub.queue import estimated_wait
-from practicum.hub.types import Profile, SpawnDecision
-from practicum.store.credits import balance_mc, grant_due_lessons
+from practicum.hub.types import SpawnDecision
+from practicum.store.credits import balance_mc, grant_due_lessons, is_metered
 from practicum.store.gpu_queue import (
     Assignment,
     GpuBusy,
@@ -33,29 +33,8 @@ from practicum.store.gpu_queue import (
 )
 from practicum.store.models import User
 
-TYPICAL_GPU_SESSION = timedelta(hours=1)
-"""Session length assumed for queue wait estimates; idle culling keeps real ones near it."""
 NO_GPU = ""
 """CUDA_VISIBLE_DEVICES for CPU servers: torch sees no GPU even on a GPU machine."""
-
-
-def profile_named(profiles: Mapping[str, Profile], name: str) -> Profile | None:
-    """The profile a server runs with; "" (started without options) is the spawner's default,
-    the first CPU profile, else the first profile."""
-    if name:
-        return profiles.get(name)
-    cpu = [p for p in profiles.values() if not p.gpu]
-    return next(iter(cpu or profiles.values()), None)
-
-
-def rate_for(course: Course, profile: Profile) -> float:
-    policy = course.credits
-    return policy.gpu_rate_per_hour if profile.gpu else policy.cpu_rate_per_hour
-
-
-def is_metered(user: User) -> bool:
-    """Staff run servers to prepare the course: neither charged nor refused for credits."""
-    return user.role != "staff"
 
 
 def _refuse(message: str, position: int | None = None) -> SpawnDecision:
@@ -63,11 +42,11 @@ def _refuse(message: str, position: int | None = None) -> SpawnDecision:
 
 
 def _gpu_allowed(
-    assignment: Assignment, balance: int | None, course: Course, profile: Profile
+    assignment: Assignment, balance: int | None, compute: Compute, profile: Profile
 ) -> SpawnDecision:
     note = f"GPU {assignment.gpu} is yours"
-    rate = rate_for(course, profile)
-    if balance is not None and warning_level(balance, rate, course.credits.warn_below) == "low":
+    rate = compute.rate(profile)
+    if balance is not None and warning_level(balance, rate, compute.credits.warn_below) == "low":
         left = time_left(balance, rate) or timedelta(0)
         note += f"; {format_credits(balance)} credits left, about {format_duration(left)}"
     return SpawnDecision(
@@ -75,12 +54,12 @@ def _gpu_allowed(
     )
 
 
-def _no_credits(course: Course, profile: Profile) -> str:
+def _no_credits(compute: Compute, profile: Profile) -> str:
     message = (
         f"no credits left: a {profile.display_name} server costs "
-        f"{rate_for(course, profile):g} credits an hour; staff can grant credits"
+        f"{compute.rate(profile):g} credits an hour; staff can grant credits"
     )
-    if profile.gpu and course.credits.cpu_rate_per_hour <= 0:
+    if profile.gpu and compute.credits.cpu_rate_per_hour <= 0:
         message += "; CPU servers are free"
     return message
 
@@ -88,8 +67,7 @@ def _no_credits(course: Course, profile: Profile) -> str:
 def decide_spawn(
     session: Session,
     course: Course,
-    settings_profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     user_name: str,
     profile_name: str,
     now: datetime,
@@ -103,23 +81,24 @@ def decide_spawn(
     user = session.scalar(select(User).where(User.name == user_name))
     if user is None or not user.admitted:
         return _refuse(f"not admitted to {course.title} yet: ask staff")
-    profile = profile_named(settings_profiles, profile_name)
+    profile = compute.profile(profile_name)
     if profile is None:
-        known = ", ".join(settings_profiles) or "none configured"
+        known = ", ".join(compute.profiles) or "none configured"
         return _refuse(f"unknown server profile {profile_name!r}; choose one of: {known}")
 
     balance = None
     if is_metered(user):
         grant_due_lessons(session, user, course, now)
         balance = balance_mc(session, user)
-        if rate_for(course, profile) > 0 and balance <= 0:
+        if compute.rate(profile) > 0 and balance <= 0:
             leave_queue(session, user)
-            return _refuse(_no_credits(course, profile))
+            return _refuse(_no_credits(compute, profile))
 
     if not profile.gpu:
         leave_queue(session, user)
         release_gpu_of(session, user)
         return SpawnDecision(allowed=True, environment={"CUDA_VISIBLE_DEVICES": NO_GPU})
+    gpus = compute.gpus
     if not gpus:
         return _refuse(
             f"this machine has no GPUs for {profile.display_name} servers; start a CPU one"
@@ -127,7 +106,7 @@ def decide_spawn(
 
     held = assignment_of(session, user)
     if held is not None:
-        return _gpu_allowed(held, balance, course, profile)
+        return _gpu_allowed(held, balance, compute, profile)
     busy = assignments(session)
     taken = {a.gpu for a in busy}
     free = [gpu for gpu in gpus if gpu not in taken]
@@ -138,11 +117,11 @@ def decide_spawn(
         with contextlib.suppress(GpuBusy):  # taken by a concurrent check: queue instead
             held = assign_gpu(session, user, free[ahead], now)
             leave_queue(session, user)
-            return _gpu_allowed(held, balance, course, profile)
+            return _gpu_allowed(held, balance, compute, profile)
 
     place = join_queue(session, user, profile.name, now)
     elapsed = [now - a.assigned_at for a in busy]
-    wait = estimated_wait(place, len(gpus), elapsed, TYPICAL_GPU_SESSION)
+    wait = compute.queue_wait(place, elapsed)
     return _refuse(
         f"all {len(gpus)} GPU(s) are busy: you are number {place} in the queue, "
         f"about {format_duration(wait)} to wait; your server starts by itself when a GPU "
@@ -154,8 +133,7 @@ def decide_spawn(
 def request_start(
     session: Session,
     course: Course,
-    settings_profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     user_name: str,
     profile_name: str,
     now: datetime,
@@ -165,7 +143,7 @@ def request_start(
     The web layer calls hub.start_server when this allows; the hub then asks `decide_spawn`
     again from its pre-spawn hook, which finds the GPU already assigned.
     """
-    decision = decide_spawn(session, course, settings_profiles, gpus, user_name, profile_name, now)
+    decision = decide_spawn(session, course, compute, user_name, profile_name, now)
     gpu = decision.environment.get("CUDA_VISIBLE_DEVICES")
     if decision.allowed and gpu:
         mark_start_requested(session, gpu, now)

@@ -29,10 +29,10 @@ from jupyterhub.utils import random_port
 from traitlets import Bool, Dict, List, Unicode, default
 
 from practicum import settings as practicum_settings
+from practicum.compute.profiles import Profile
 from practicum.hub.home import seed_home
 from practicum.hub.isolation import ServerPaths, server_sandbox
 from practicum.hub.spawn_hook import SpawnRefused
-from practicum.hub.types import Profile
 from practicum.sandbox import bwrap, limits
 from practicum.sandbox.users import ensure_user, give_home, system_user_name
 
@@ -81,7 +81,7 @@ def _apply_profile(spawner: PracticumSpawner, user_options: Mapping[str, Any]) -
 class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
     """Profiles, the course environment and a seeded home on top of the local spawner."""
 
-    profiles = Dict(help="Profile name -> practicum.hub.types.Profile.").tag(config=True)
+    profiles = Dict(help="Profile name -> practicum.compute.profiles.Profile.").tag(config=True)
     default_profile = Unicode("cpu", help="Profile of a start without options.").tag(config=True)
     practicum_url = Unicode(help="The course service, for practicum.submit().").tag(config=True)
     notebooks_dir = Unicode(help="Exercise notebooks copied into new homes.").tag(config=True)

@@ -1,26 +1,11 @@
-"""The plain data that crosses between the hub, the metering loop and the web service."""
+"""What Practicum and JupyterHub say to each other: the servers the hub reports, its REST API,
+and Practicum's answer to the pre-spawn question."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A kind of notebook server a student may start (from practicum.toml)."""
-
-    name: str
-    """Slug used in user_options ("cpu", "gpu")."""
-    display_name: str
-    gpu: bool
-    """True: the server needs one whole GPU (one slot of the queue)."""
-    idle_timeout_minutes: int
-    """Idle servers of this profile are stopped after this long (GPU sooner than CPU)."""
-    cpu_limit: float | None = None
-    mem_limit: str | None = None
-    description: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Taking a homework submission: check it, score it on the hidden answer, record it.
 
-`submit` is shared by the web form and the JSON API, so both refuse the same files with the
-same words. It raises `SubmitRefused` subclasses, the grader's `SubmissionError` or the
-store's `DailyLimitReached`; the caller turns them into HTTP answers. A refused submission
-leaves nothing behind and never counts against the daily limit.
+`submit(ctx, request)` is the one entry, shared by the web form and the JSON API, so both
+refuse the same files with the same words. It raises `SubmitRefused` subclasses, the
+grader's `SubmissionError` or the store's `DailyLimitReached`; the caller turns them into
+HTTP answers. A refused submission leaves nothing behind and never counts against the
+daily limit.
 """
 
 from __future__ import annotations
@@ -19,10 +20,16 @@ from sqlalchemy.orm import Session, joinedload
 from practicum import store
 from practicum.course import Course, Homework, apply_late_policy, is_open
 from practicum.course import submissions_left_today as left_today
-from practicum.grading.scoring import score
+from practicum.grading.scoring import Scores, score
 from practicum.grading.submission import parse_submission
 from practicum.service import boards
-from practicum.service.answers import AnswerCorrupt, NotPublished, load_answer, submission_spec
+from practicum.service.answers import (
+    Answer,
+    AnswerCorrupt,
+    NotPublished,
+    load_answer,
+    submission_spec,
+)
 from practicum.service.config import ServiceConfig
 
 MAX_SHOWN_FILENAME = 100
@@ -45,6 +52,29 @@ class ScoringUnavailable(SubmitRefused):
 
 
 @dataclass(frozen=True)
+class SubmitContext:
+    """What a submission is taken against, built once per web request or command so that
+    no layer passes the session, blob store, configuration and course one by one."""
+
+    db: Session
+    files: store.FileStore
+    config: ServiceConfig
+    course: Course
+
+
+@dataclass(frozen=True)
+class SubmissionRequest:
+    """One submission as the student sent it: the file's bytes, the name they gave it, and
+    the moment it is decided at (deadline, late policy, daily limit)."""
+
+    homework_id: str
+    user: store.User
+    content: bytes
+    filename: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Allowance:
     remaining: int
     resets_at: datetime
@@ -63,6 +93,8 @@ class SubmitOutcome:
     """How many students the leaderboard ranks now ("rank 3 of 41")."""
     remaining_today: int
     resets_at: datetime
+    timezone: str
+    """The course's time zone (IANA name), for showing resets_at as students live it."""
     late_note: str | None
     status: str
 
@@ -101,33 +133,47 @@ def published(session: Session, course: Course, homework_id: str) -> store.Homew
     return record
 
 
-def submit(
-    session: Session,
-    files: store.FileStore,
-    config: ServiceConfig,
-    course: Course,
-    homework_id: str,
-    user: store.User,
-    content: bytes,
-    filename: str,
-    now: datetime,
-) -> SubmitOutcome:
+def submit(ctx: SubmitContext, request: SubmissionRequest) -> SubmitOutcome:
     """Validate, score and record one submission, or raise without recording anything.
 
     Checks run cheapest first: the homework is published, it is open (late policy), today's
     limit has room (re-checked atomically when recording), the file is valid.
     """
-    record = published(session, course, homework_id)
-    homework = course.homework[homework_id]
-    higher = record.higher_is_better
+    homework_id, now = request.homework_id, request.at
+    record = published(ctx.db, ctx.course, homework_id)
+    homework = ctx.course.homework[homework_id]
     if not is_open(homework, now):
-        _, reason = apply_late_policy(homework, 0.0, higher, now)  # says which date
+        _, reason = apply_late_policy(homework, 0.0, record.higher_is_better, now)  # which date
         raise HomeworkClosed(f"homework {homework_id!r} is {reason}")
-    left = allowance(session, course, homework, user, now)
+    left = allowance(ctx.db, ctx.course, homework, request.user, now)
     if left.remaining == 0:  # checked early so spam costs no parsing; the store re-checks
         raise store.DailyLimitReached(homework_id, homework.daily_limit, left.resets_at)
+    answer = _hidden_answer(ctx.config, homework_id)
+    spec = submission_spec(homework, answer, max_bytes=ctx.config.max_upload_bytes)
+    parsed = parse_submission(request.content, spec, filename=request.filename)
+    raw = score(parsed, answer.y_test, answer.public_mask, record.metric)
+
+    row = _scored_row(request, homework, record.higher_is_better, raw)
+    day = store.DailyWindow(left.day_start, left.resets_at, homework.daily_limit)
+    store.record_submission(ctx.db, ctx.files, row, request.content, day)
+    board = boards.leaderboard(ctx.db, ctx.course, homework_id, now)
+    return SubmitOutcome(
+        submission_id=row.id,
+        public_score=row.public_score,
+        rank=next((r.rank for r in board.rows if r.student == request.user.name), None),
+        n_ranked=len(board.rows),
+        remaining_today=left.remaining - 1,
+        resets_at=left.resets_at,
+        timezone=ctx.course.timezone.key,
+        late_note=row.late_note,
+        status=row.status,
+    )
+
+
+def _hidden_answer(config: ServiceConfig, homework_id: str) -> Answer:
+    """The hidden answer to score on; its absence or corruption is the service's refusal."""
     try:
-        answer = load_answer(config, homework_id)
+        return load_answer(config, homework_id)
     except NotPublished as exc:
         raise HomeworkNotFound(str(exc)) from None
     except AnswerCorrupt as exc:
@@ -135,42 +181,26 @@ def submit(
             f"homework {homework_id!r} cannot be scored right now; staff have to check "
             "its hidden answers"
         ) from exc
-    spec = submission_spec(homework, answer, max_bytes=config.max_upload_bytes)
-    parsed = parse_submission(content, spec, filename=filename)
-    raw = score(parsed, answer.y_test, answer.public_mask, record.metric)
 
-    public, note = apply_late_policy(homework, raw.public, higher, now)
-    private, _ = apply_late_policy(homework, raw.private, higher, now)
-    full, _ = apply_late_policy(homework, raw.full, higher, now)
-    unranked = public is None  # accept_unranked: scored, shown, never ranked
-    submission = store.record_submission(
-        session,
-        files,
-        homework_id=homework_id,
-        user=user,
-        content=content,
-        filename=safe_filename(filename),
-        created_at=now,
+
+def _scored_row(
+    request: SubmissionRequest, homework: Homework, higher_is_better: bool, raw: Scores
+) -> store.Submission:
+    """The new row: scores after the late policy; one it leaves unranked (accept_unranked)
+    keeps its raw scores, shown but never ranked."""
+    public, note = apply_late_policy(homework, raw.public, higher_is_better, request.at)
+    private, _ = apply_late_policy(homework, raw.private, higher_is_better, request.at)
+    full, _ = apply_late_policy(homework, raw.full, higher_is_better, request.at)
+    return store.Submission(
+        homework_id=request.homework_id,
+        user_id=request.user.id,
+        filename=safe_filename(request.filename),
+        created_at=request.at,
+        status="late_unranked" if public is None else "scored",
         public_score=raw.public if public is None else public,
         private_score=raw.private if private is None else private,
         full_score=raw.full if full is None else full,
-        status="late_unranked" if unranked else "scored",
-        daily_limit=homework.daily_limit,
-        day_start=left.day_start,
-        day_end=left.resets_at,
         late_note=note or None,
-    )
-    board = boards.leaderboard(session, course, homework_id, now)
-    rank = next((row.rank for row in board.rows if row.student == user.name), None)
-    return SubmitOutcome(
-        submission_id=submission.id,
-        public_score=submission.public_score,
-        rank=rank,
-        n_ranked=len(board.rows),
-        remaining_today=left.remaining - 1,
-        resets_at=left.resets_at,
-        late_note=submission.late_note,
-        status=submission.status,
     )
 
 

@@ -24,6 +24,7 @@ from practicum.store.credits import (
     grant_due_lessons,
     grant_due_lessons_to_all,
     history,
+    is_metered,
     staff_grant,
 )
 from practicum.store.db import default_url, make_engine, session_scope, upgrade
@@ -66,6 +67,7 @@ from practicum.store.models import (
     User,
 )
 from practicum.store.ops import (
+    DailyWindow,
     GradebookRow,
     LeaderboardRow,
     gc_blobs,
@@ -85,6 +87,7 @@ __all__ = [
     "BlobMissing",
     "CreditEntry",
     "DailyLimitReached",
+    "DailyWindow",
     "FileStore",
     "GpuAssignment",
     "GpuBusy",
@@ -120,6 +123,7 @@ __all__ = [
     "grant_due_lessons",
     "grant_due_lessons_to_all",
     "history",
+    "is_metered",
     "join_queue",
     "latest_public_scores",
     "leave_queue",

@@ -14,14 +14,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from practicum.course import Course
-from practicum.hub.credits import (
+from practicum.compute.credits import (
     GRANT_KEY_PREFIX,
     Entry,
     credits_to_mc,
     format_credits,
     grant_key,
 )
+from practicum.course import Course
 from practicum.store.errors import StoreError
 from practicum.store.models import CREDIT_KINDS, CreditEntry, User, check_aware
 
@@ -200,6 +200,11 @@ def _granted_keys(session: Session) -> set[str]:
             )
         )
     )
+
+
+def is_metered(user: User) -> bool:
+    """Staff run servers to prepare the course: neither charged nor refused for credits."""
+    return user.role != "staff"
 
 
 def _receives_grants(user: User) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from practicum.hub.queue import QueueEntry, in_order
+from practicum.compute.queue import QueueEntry, in_order
 from practicum.store.errors import StoreError
 from practicum.store.models import GpuAssignment, GpuQueueEntry, Lease, User, check_aware
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
@@ -136,84 +137,76 @@ def _insert_file_row(session: Session, digest: str, size: int, now: datetime) ->
         session.execute(insert(StoredFile).values(values))
 
 
-def _check_window(created_at: datetime, day_start: datetime, day_end: datetime) -> None:
-    check_aware(created_at, "created_at")
-    check_aware(day_start, "day_start")
-    check_aware(day_end, "day_end")
-    if not day_start <= created_at < day_end:
+@dataclass(frozen=True)
+class DailyWindow:
+    """The day a new submission counts in, [start, end), and how many one user may make
+    in it for one homework (None: no limit); `end` is when the count starts again."""
+
+    start: datetime
+    end: datetime
+    limit: int | None = None
+
+
+def _check_new(submission: Submission, day: DailyWindow) -> None:
+    """Refuse a row the database would store but no reader could trust."""
+    if submission.status not in SUBMISSION_STATUSES:
         raise ValueError(
-            f"created_at {created_at.isoformat()} is outside the daily window "
-            f"[{day_start.isoformat()}, {day_end.isoformat()})"
+            f"status must be one of {', '.join(SUBMISSION_STATUSES)}; got {submission.status!r}"
+        )
+    scores = {
+        "public": submission.public_score,
+        "private": submission.private_score,
+        "full": submission.full_score,
+    }
+    bad = {name: value for name, value in scores.items() if not math.isfinite(value)}
+    if bad:
+        raise ValueError(f"submission scores must be finite numbers; got {bad}")
+    if len(submission.filename) > 255:
+        raise ValueError(
+            f"file name is {len(submission.filename)} characters long; at most 255 allowed"
+        )
+    check_aware(submission.created_at, "created_at")
+    check_aware(day.start, "day_start")
+    check_aware(day.end, "day_end")
+    if not day.start <= submission.created_at < day.end:
+        raise ValueError(
+            f"created_at {submission.created_at.isoformat()} is outside the daily window "
+            f"[{day.start.isoformat()}, {day.end.isoformat()})"
         )
 
 
 def record_submission(
-    session: Session,
-    store: FileStore,
-    *,
-    homework_id: str,
-    user: User,
-    content: bytes,
-    filename: str,
-    created_at: datetime,
-    public_score: float,
-    private_score: float,
-    full_score: float,
-    status: str,
-    daily_limit: int | None,
-    day_start: datetime,
-    day_end: datetime,
-    late_note: str | None = None,
+    session: Session, files: FileStore, submission: Submission, content: bytes, day: DailyWindow
 ) -> Submission:
     """Store a scored submission, all or nothing, within the daily limit.
 
-    The blob is written first (outside any lock; content-addressed, so an orphan left by a
-    failure below is harmless and `gc_blobs` removes it). Then, in the caller's
-    transaction, the user's writers are serialised, the submissions in
-    [day_start, day_end) are counted and the row is inserted: concurrent calls can
-    neither exceed `daily_limit` (None: no limit) nor double-count. Over the limit raises
-    `DailyLimitReached`, whose `resets_at` is `day_end`.
+    `submission` is a new, unsaved row (its `file_sha256` is set here); `content` is its
+    file. The blob is written first (outside any lock; content-addressed, so an orphan left
+    by a failure below is harmless and `gc_blobs` removes it). Then, in the caller's
+    transaction, the user's writers are serialised, the user's submissions to the homework
+    in `day` are counted and the row is inserted: concurrent calls can neither exceed
+    `day.limit` nor double-count. Over the limit raises `DailyLimitReached`, whose
+    `resets_at` is `day.end`.
     """
-    if status not in SUBMISSION_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(SUBMISSION_STATUSES)}; got {status!r}")
-    scores = {"public": public_score, "private": private_score, "full": full_score}
-    bad = {name: value for name, value in scores.items() if not math.isfinite(value)}
-    if bad:
-        raise ValueError(f"submission scores must be finite numbers; got {bad}")
-    if len(filename) > 255:
-        raise ValueError(f"file name is {len(filename)} characters long; at most 255 allowed")
-    _check_window(created_at, day_start, day_end)
+    _check_new(submission, day)
+    submission.file_sha256 = files.put(content)
 
-    digest = store.put(content)
-
-    _lock_user(session, user.id)
-    if session.get(Homework, homework_id) is None:
-        raise UnknownHomework(homework_id)
-    if daily_limit is not None:
+    _lock_user(session, submission.user_id)
+    if session.get(Homework, submission.homework_id) is None:
+        raise UnknownHomework(submission.homework_id)
+    if day.limit is not None:
         used = session.scalar(
             select(func.count()).where(
-                Submission.homework_id == homework_id,
-                Submission.user_id == user.id,
-                Submission.created_at >= day_start,
-                Submission.created_at < day_end,
+                Submission.homework_id == submission.homework_id,
+                Submission.user_id == submission.user_id,
+                Submission.created_at >= day.start,
+                Submission.created_at < day.end,
             )
         )
-        if (used or 0) >= daily_limit:
-            raise DailyLimitReached(homework_id, daily_limit, day_end)
-    _insert_file_row(session, digest, len(content), created_at)
-    submission = Submission(
-        homework_id=homework_id,
-        user_id=user.id,
-        file_sha256=digest,
-        filename=filename,
-        created_at=created_at,
-        status=status,
-        public_score=public_score,
-        private_score=private_score,
-        full_score=full_score,
-        late_note=late_note,
-        picked=False,
-    )
+        if (used or 0) >= day.limit:
+            raise DailyLimitReached(submission.homework_id, day.limit, day.end)
+    _insert_file_row(session, submission.file_sha256, len(content), submission.created_at)
+    submission.picked = False
     session.add(submission)
     session.flush()
     return submission

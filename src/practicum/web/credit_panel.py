@@ -5,19 +5,19 @@ Gathered here from the store and the hub's server list, so the template only lay
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from practicum.course import Course
-from practicum.hub.credits import WarningLevel, time_left, warning_level
-from practicum.hub.queue import estimated_wait, position
-from practicum.hub.spawn_policy import TYPICAL_GPU_SESSION, is_metered, profile_named, rate_for
-from practicum.hub.types import Profile, RunningServer
+from practicum.compute import Compute
+from practicum.compute.credits import WarningLevel, time_left, warning_level
+from practicum.compute.profiles import Profile
+from practicum.compute.queue import position
+from practicum.hub.types import RunningServer
 from practicum.store import User
-from practicum.store.credits import balance_mc, history
+from practicum.store.credits import balance_mc, history, is_metered
 from practicum.store.gpu_queue import assignment_of, assignments, waiting
 from practicum.store.models import CreditEntry
 from practicum.web.hub_servers import ServersSnapshot
@@ -132,7 +132,7 @@ def _state(server: RunningServer) -> str:
 
 
 def _queue_place(
-    session: Session, user: User, gpus: Sequence[str], now: datetime
+    session: Session, user: User, compute: Compute, now: datetime
 ) -> QueuePlace | None:
     queue = waiting(session)
     place = position(queue, user.name)
@@ -140,15 +140,13 @@ def _queue_place(
         return None
     entry = next(e for e in queue if e.user == user.name)
     elapsed = [now - a.assigned_at for a in assignments(session)]
-    wait = estimated_wait(place, len(gpus), elapsed, TYPICAL_GPU_SESSION) if gpus else timedelta(0)
+    wait = compute.queue_wait(place, elapsed) if compute.gpus else timedelta(0)
     return QueuePlace(place, entry.profile, entry.requested_at, wait)
 
 
 def credit_panel(
     session: Session,
-    course: Course,
-    profiles: Mapping[str, Profile],
-    gpus: Sequence[str],
+    compute: Compute,
     user: User,
     servers: ServersSnapshot,
     now: datetime,
@@ -158,21 +156,21 @@ def credit_panel(
     running = servers.of(user.name)
     server = None
     if running is not None:
-        server = ServerView(running, profile_named(profiles, running.profile), _state(running))
+        server = ServerView(running, compute.profile(running.profile), _state(running))
     options = tuple(
         StartOption(
             profile=p,
-            rate_per_hour=rate_for(course, p),
-            lasts=time_left(balance, rate_for(course, p)),
-            available=bool(gpus) or not p.gpu,
+            rate_per_hour=compute.rate(p),
+            lasts=time_left(balance, compute.rate(p)),
+            available=bool(compute.gpus) or not p.gpu,
         )
-        for p in profiles.values()
+        for p in compute.profiles.values()
     )
     if server is not None and server.profile is not None:
         rate_profile: Profile | None = server.profile
     else:
         rate_profile = max(options, key=lambda o: o.rate_per_hour).profile if options else None
-    rate = rate_for(course, rate_profile) if rate_profile is not None else 0.0
+    rate = compute.rate(rate_profile) if rate_profile is not None else 0.0
     held = assignment_of(session, user)
     return CreditPanel(
         metered=is_metered(user),
@@ -180,13 +178,13 @@ def credit_panel(
         rate_per_hour=rate,
         rate_profile=rate_profile,
         time_left=time_left(balance, rate),
-        warning=warning_level(balance, rate, course.credits.warn_below),
+        warning=warning_level(balance, rate, compute.credits.warn_below),
         server=server,
         gpu=held.gpu if held is not None else None,
-        queue=_queue_place(session, user, gpus, now),
+        queue=_queue_place(session, user, compute, now),
         options=options,
         history=tuple(history_rows(history(session, user, HISTORY_ENTRIES))),
         hub_error=servers.error,
-        warn_below=course.credits.warn_below,
+        warn_below=compute.credits.warn_below,
         lab_url=lab_url,
     )

@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from practicum import store
+from practicum.compute import Compute
 from practicum.course import Course, Homework
 from practicum.service.config import ServiceConfig
+from practicum.service.submissions import SubmitContext
 from practicum.store.accounts import TOKEN_PREFIX
 from practicum.web.hub_mode import HubMode, HubTokenNotForPracticum, HubUnavailable
 from practicum.web.hub_users import HubUser, HubUserRefused, sign_in
@@ -120,13 +122,27 @@ def hub_mode(request: Request) -> HubMode:
     return mode
 
 
+def get_compute(request: Request) -> Compute:
+    """Hub mode's compute: the course's credit rates with practicum.toml's profiles and GPUs."""
+    return hub_mode(request).settings.compute(get_course(request))
+
+
 Config = Annotated[ServiceConfig, Depends(get_config)]
 Files = Annotated[store.FileStore, Depends(get_files)]
 CourseDep = Annotated[Course, Depends(get_course)]
+ComputeDep = Annotated[Compute, Depends(get_compute)]
 Now = Annotated[datetime, Depends(get_now)]
 Pages = Annotated[Renderer, Depends(get_renderer)]
 ReadDb = Annotated[Session, Depends(read_db, scope="function")]
 WriteDb = Annotated[Session, Depends(write_db, scope="function")]
+
+
+def submit_context(db: WriteDb, files: Files, config: Config, course: CourseDep) -> SubmitContext:
+    """The request's transaction and the service's parts, as `submissions.submit` takes them."""
+    return SubmitContext(db, files, config, course)
+
+
+Submitting = Annotated[SubmitContext, Depends(submit_context)]
 
 
 def web_session(request: Request, codec: Annotated[SessionCodec, Depends(get_codec)]) -> WebSession:

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from practicum.compute.credits import format_credits, format_duration
 from practicum.course import Course
-from practicum.hub.credits import format_credits, format_duration
 from practicum.store import User
 from practicum.web.security import SessionCodec, WebSession
 

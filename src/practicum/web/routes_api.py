@@ -20,15 +20,13 @@ from practicum.web.deps import (
     ApiUser,
     Config,
     CourseDep,
-    Files,
     Now,
+    Submitting,
     WriteDb,
     course_homework,
 )
-from practicum.web.errors import Failure, take_submission
 from practicum.web.schemas import (
     Leaderboard,
-    LeaderboardEntry,
     Me,
     MySubmission,
     Problem,
@@ -37,6 +35,7 @@ from practicum.web.schemas import (
     StaffSubmission,
     SubmitResult,
 )
+from practicum.web.submit_flow import Failure, submit_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -56,40 +55,17 @@ _REFUSALS: dict[int | str, dict[str, object]] = {
 def submit(
     homework_id: str,
     file: Annotated[UploadFile, File(description="submission.csv (or .txt / .npy)")],
-    config: Config,
-    files: Files,
-    course: CourseDep,
     user: ApiUser,
-    db: WriteDb,
+    ctx: Submitting,
     now: Now,
 ) -> Response | SubmitResult:
     """Validate, score and record a submission; answers the public score and rank."""
-    outcome = take_submission(
-        file.file,
-        file.filename or "",
-        db=db,
-        files=files,
-        config=config,
-        course=course,
-        homework_id=homework_id,
-        user=user,
-        now=now,
-    )
+    outcome = submit_upload(ctx, homework_id, user, file, now)
     if isinstance(outcome, Failure):
         return JSONResponse(
             {"detail": outcome.message, **outcome.extra}, outcome.status, headers=outcome.headers
         )
-    return SubmitResult(
-        submission_id=outcome.submission_id,
-        public_score=outcome.public_score,
-        rank=outcome.rank,
-        n_ranked=outcome.n_ranked,
-        remaining_today=outcome.remaining_today,
-        resets_at=outcome.resets_at,
-        timezone=course.timezone.key,
-        status=outcome.status,
-        late_note=outcome.late_note,
-    )
+    return SubmitResult.model_validate(outcome)
 
 
 @router.get("/homework/{homework_id}/submissions", response_model=list[MySubmission])
@@ -98,20 +74,10 @@ def my_submissions(
 ) -> list[MySubmission]:
     """The caller's own submissions, oldest first; private scores only after the deadline."""
     homework = course_homework(course, homework_id)
-    after = leaderboard_phase(homework, now) == "private"
-    return [
-        MySubmission(
-            id=s.id,
-            created_at=s.created_at,
-            filename=s.filename,
-            status=s.status,
-            public_score=s.public_score,
-            private_score=s.private_score if after else None,
-            late_note=s.late_note,
-            picked=s.picked,
-        )
-        for s in store.submissions_for(db, homework_id, user.id)
-    ]
+    rows = [MySubmission.model_validate(s) for s in store.submissions_for(db, homework_id, user.id)]
+    if leaderboard_phase(homework, now) == "private":
+        return rows
+    return [row.model_copy(update={"private_score": None}) for row in rows]
 
 
 @router.get("/homework/{homework_id}/leaderboard", response_model=Leaderboard)
@@ -120,24 +86,7 @@ def leaderboard(
 ) -> Leaderboard:
     """Public scores until the deadline, private (final picks honoured) after it."""
     course_homework(course, homework_id)
-    board = boards.leaderboard(db, course, homework_id, now)
-    return Leaderboard(
-        homework=homework_id,
-        phase=board.phase,
-        metric=board.metric,
-        higher_is_better=board.higher_is_better,
-        cutoff=board.cutoff,
-        rows=[
-            LeaderboardEntry(
-                rank=row.rank,
-                student=row.student,
-                score=row.score,
-                entries=row.entries,
-                submitted_at=row.submitted_at,
-            )
-            for row in board.rows
-        ],
-    )
+    return Leaderboard.model_validate(boards.leaderboard(db, course, homework_id, now))
 
 
 @router.get("/homework/{homework_id}/spec", response_model=Spec, responses=_REFUSALS)
@@ -150,37 +99,16 @@ def spec(homework_id: str, config: Config, course: CourseDep, _user: ApiUser) ->
         raise HTTPException(404, str(exc)) from None
     except AnswerCorrupt:
         raise HTTPException(503, f"homework {homework_id!r} cannot be scored right now") from None
-    found = submission_spec(homework, answer, max_bytes=config.max_upload_bytes)
-    return Spec(
-        kind=found.kind,
-        n_items=found.n_items,
-        n_classes=found.n_classes,
-        image_shape=list(found.image_shape) if found.image_shape else None,
-        max_bytes=found.max_bytes,
-    )
+    return Spec.model_validate(submission_spec(homework, answer, max_bytes=config.max_upload_bytes))
 
 
 @router.get("/me", response_model=Me)
 def me(user: ApiUser) -> Me:
-    return Me(name=user.name, role=user.role)
+    return Me.model_validate(user)
 
 
 @router.get("/staff/submissions", response_model=list[StaffSubmission])
 def all_submissions(_staff: ApiStaff, db: WriteDb, limit: int = 500) -> list[StaffSubmission]:
     """Every student's latest submissions with all their scores (staff only)."""
-    return [
-        StaffSubmission(
-            id=s.id,
-            homework=s.homework_id,
-            student=s.user.name,
-            created_at=s.created_at,
-            filename=s.filename,
-            status=s.status,
-            public_score=s.public_score,
-            private_score=s.private_score,
-            full_score=s.full_score,
-            late_note=s.late_note,
-            picked=s.picked,
-        )
-        for s in submissions.recent_submissions(db, min(max(limit, 1), 5000))
-    ]
+    recent = submissions.recent_submissions(db, min(max(limit, 1), 5000))
+    return [StaffSubmission.model_validate(s) for s in recent]

@@ -22,10 +22,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from practicum.compute.credits import format_credits, parse_credits
 from practicum.course import Course
-from practicum.hub.credits import format_credits, parse_credits
 from practicum.hub.hub_client import HubError
-from practicum.hub.spawn_policy import decide_spawn, profile_named, request_start
+from practicum.hub.spawn_policy import decide_spawn, request_start
 from practicum.hub.types import SpawnDecision
 from practicum.store import User
 from practicum.store.credits import balances, staff_grant
@@ -33,6 +33,7 @@ from practicum.store.gpu_queue import assignments, leave_queue, waiting
 from practicum.web.credit_panel import CreditPanel, credit_panel
 from practicum.web.deps import (
     Browser,
+    ComputeDep,
     CourseDep,
     CsrfChecked,
     Now,
@@ -43,6 +44,7 @@ from practicum.web.deps import (
     StaffPageUser,
     WriteDb,
     get_codec,
+    get_compute,
     hub_mode,
     write_transaction,
 )
@@ -74,7 +76,6 @@ HubServers = Annotated[ServersSnapshot | None, Depends(servers_snapshot)]
 def dashboard_panel(
     request: Request,
     db: Session,
-    course: Course,
     user: User,
     servers: ServersSnapshot | None,
     now: datetime,
@@ -82,11 +83,8 @@ def dashboard_panel(
     """The home page's compute panel; None in standalone mode (no hub, no servers)."""
     if servers is None:
         return None
-    mode = hub_mode(request)
-    settings = mode.settings
-    return credit_panel(
-        db, course, settings.profiles, settings.gpus, user, servers, now, mode.lab_url(user.name)
-    )
+    lab_url = hub_mode(request).lab_url(user.name)
+    return credit_panel(db, get_compute(request), user, servers, now, lab_url)
 
 
 def _back(
@@ -110,6 +108,7 @@ async def start_server(
     request: Request,
     mode: HubModeDep,
     course: CourseDep,
+    compute: ComputeDep,
     user: PageUser,
     browser: Browser,
     _csrf: CsrfChecked,
@@ -117,14 +116,13 @@ async def start_server(
     profile: Annotated[str, Form(max_length=100)],
 ) -> Response:
     """Start a server now, queue for a GPU, or say why not."""
-    name, settings = user.name, mode.settings
+    name = user.name
     decision = await write_transaction(
-        request,
-        lambda db: request_start(db, course, settings.profiles, settings.gpus, name, profile, now),
+        request, lambda db: request_start(db, course, compute, name, profile, now)
     )
     if decision.queue_position is not None:  # the dashboard shows the place and the wait
         return _back(request, browser, "/#server", None)
-    chosen = profile_named(settings.profiles, profile)
+    chosen = compute.profile(profile)
     if not decision.allowed or chosen is None:
         return _back(request, browser, "/#server", ("error", decision.message))
     try:
@@ -195,19 +193,17 @@ def spawn_check(
     check: SpawnCheck,
     mode: HubModeDep,
     course: CourseDep,
+    compute: ComputeDep,
     db: WriteDb,
     now: Now,
 ) -> dict[str, Any]:
     """The hub's pre-spawn hook asks here; the answer is a `SpawnDecision` as JSON."""
-    settings = mode.settings
     try:
-        user = sign_in(db, HubUser(check.user), settings.auth.staff, now)
+        user = sign_in(db, HubUser(check.user), mode.settings.auth.staff, now)
     except HubUserRefused as exc:
         decision = SpawnDecision(allowed=False, message=str(exc))
     else:
-        decision = decide_spawn(
-            db, course, settings.profiles, settings.gpus, user.name, check.profile, now
-        )
+        decision = decide_spawn(db, course, compute, user.name, check.profile, now)
     return dataclasses.asdict(decision)
 
 

@@ -26,15 +26,16 @@ from practicum.web.deps import (
     Now,
     PageUser,
     ReadDb,
+    Submitting,
     WriteDb,
     course_homework,
     get_codec,
     get_renderer,
 )
-from practicum.web.errors import Failure, take_submission
 from practicum.web.pages import base_path
 from practicum.web.routes_credits import HubServers, dashboard_panel
 from practicum.web.security import WebSession
+from practicum.web.submit_flow import Failure, submit_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +76,7 @@ def home(
         my_scores=store.latest_public_scores(db, user.id),
         lateness={hw_id: lateness(hw, now).status for hw_id, hw in course.homework.items()},
         now=now,
-        credits=dashboard_panel(request, db, course, user, servers, now),
+        credits=dashboard_panel(request, db, user, servers, now),
         notice=notice,
     )
 
@@ -162,39 +163,25 @@ def submit(
     request: Request,
     homework_id: str,
     file: Annotated[UploadFile, File()],
-    config: Config,
-    files: Files,
-    course: CourseDep,
     user: FormUser,
     browser: Browser,
-    db: WriteDb,
+    ctx: Submitting,
     now: Now,
 ) -> Response:
     """Take an upload from the form; a refusal re-renders the page with the reason."""
-    course_homework(course, homework_id)
-    outcome = take_submission(
-        file.file,
-        file.filename or "",
-        db=db,
-        files=files,
-        config=config,
-        course=course,
-        homework_id=homework_id,
-        user=user,
-        now=now,
-    )
+    course_homework(ctx.course, homework_id)
+    outcome = submit_upload(ctx, homework_id, user, file, now)
     if isinstance(outcome, Failure):
         if outcome.status == 404:
             raise HTTPException(404, outcome.message)
         named = f"{submissions.safe_filename(file.filename)}: {outcome.message}"
-        browser = browser.with_failure((homework_id, named))
         return homework_page(
             request,
-            db=db,
-            config=config,
-            course=course,
+            db=ctx.db,
+            config=ctx.config,
+            course=ctx.course,
             user=user,
-            browser=browser,
+            browser=browser.with_failure((homework_id, named)),
             now=now,
             homework_id=homework_id,
             status_code=outcome.status,

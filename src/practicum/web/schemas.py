@@ -1,11 +1,23 @@
-"""The JSON the API speaks, as pydantic models: they are the OpenAPI schema clients read."""
+"""The JSON the API speaks, as pydantic models: they are the OpenAPI schema clients read.
+
+Answers are read off the service's objects and the store's rows by attribute
+(`Model.model_validate(row)`), so a route hands the object over instead of copying its
+fields; where a JSON name differs from the attribute, the field says where it comes from.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
+
+
+class FromAttributes(BaseModel):
+    """An answer validated from an object's attributes (also from its own field names, as
+    FastAPI re-validates what a route returns)."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
 
 
 class Problem(BaseModel):
@@ -16,7 +28,7 @@ class RateLimited(Problem):
     resets_at: datetime
 
 
-class SubmitResult(BaseModel):
+class SubmitResult(FromAttributes):
     submission_id: int
     public_score: float
     """After any late penalty: the score the submission ranks with."""
@@ -32,7 +44,7 @@ class SubmitResult(BaseModel):
     late_note: str | None
 
 
-class LeaderboardEntry(BaseModel):
+class LeaderboardEntry(FromAttributes):
     rank: int
     student: str
     score: float
@@ -40,8 +52,8 @@ class LeaderboardEntry(BaseModel):
     submitted_at: datetime
 
 
-class Leaderboard(BaseModel):
-    homework: str
+class Leaderboard(FromAttributes):
+    homework: str = Field(validation_alias="homework_id")
     phase: Literal["public", "private"]
     metric: str
     higher_is_better: bool
@@ -49,12 +61,12 @@ class Leaderboard(BaseModel):
     rows: list[LeaderboardEntry]
 
 
-class Me(BaseModel):
+class Me(FromAttributes):
     name: str
     role: str
 
 
-class MySubmission(BaseModel):
+class MySubmission(FromAttributes):
     id: int
     created_at: datetime
     filename: str
@@ -66,7 +78,7 @@ class MySubmission(BaseModel):
     picked: bool
 
 
-class Spec(BaseModel):
+class Spec(FromAttributes):
     """What a submission must look like, so that a notebook can check before uploading."""
 
     kind: str
@@ -76,10 +88,10 @@ class Spec(BaseModel):
     max_bytes: int
 
 
-class StaffSubmission(BaseModel):
+class StaffSubmission(FromAttributes):
     id: int
-    homework: str
-    student: str
+    homework: str = Field(validation_alias="homework_id")
+    student: str = Field(validation_alias=AliasPath("user", "name"))
     created_at: datetime
     filename: str
     status: str

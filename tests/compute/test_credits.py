@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from practicum.hub.credits import (
+from practicum.compute.credits import (
     Charge,
     charge_key,
     credits_to_mc,

@@ -51,7 +51,7 @@ from numpy.typing import ArrayLike, NDArray
 from torch import nn
 
 from practicum import data
-from practicum.lessons import common
+from practicum.coursework import common
 from practicum.train import fit, make_loader, predict, seed_everything
 
 FloatArray = NDArray[np.float64]

@@ -8,9 +8,9 @@ Read it top to bottom, in the order the lesson teaches it:
 3. the first networks: a small CNN for Fashion-MNIST and LeNet for CIFAR-10;
 4. learning-rate schedules (warm-up, cosine, one-cycle) for `practicum.train.fit`.
 
-Input normalisation and augmentation live in `lesson2_inputs.py`, residual networks,
-pretrained weights and feature extraction in `lesson2_resnet.py`, the pictures in
-`lesson2_plots.py`, and the fast homework reference in `lesson2_fast.py`.
+Input normalisation and augmentation live in `inputs.py`, residual networks,
+pretrained weights and feature extraction in `resnet.py`, the pictures in
+`plots.py`, and the fast homework reference in `fast.py` (all in this folder).
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from practicum import data
+from practicum.coursework import common
 from practicum.data.formats import cifar
-from practicum.lessons import common, lesson1
+from practicum.lessons.lesson1 import mlp
 
 # ---------------------------------------------------------------------------------------
 # 1. Data
@@ -46,8 +47,8 @@ def load_fashion(
     Convolutions need the image's rows and columns back, so Lesson 1's flat rows of 784
     become one-channel 28 x 28 images.
     """
-    x, y = lesson1.load_split(
-        "fashion-mnist", split, limit=limit, seed=seed, stats=lesson1.FASHION_MNIST_STATS
+    x, y = mlp.load_split(
+        "fashion-mnist", split, limit=limit, seed=seed, stats=mlp.FASHION_MNIST_STATS
     )
     return x.reshape(len(x), 1, 28, 28), y
 
@@ -60,7 +61,7 @@ def load_cifar10(
 
     Shuffled because an image-folder copy of CIFAR-10 lists its images class by class,
     and the last rows of a split would then make a validation set of trucks only. Kept as
-    bytes: every normalisation of `lesson2_inputs` starts from them, and 50,000 images
+    bytes: every normalisation in `inputs.py` starts from them, and 50,000 images
     take 150 MB as bytes but 600 MB as floats.
     """
     arrays = data.load("cifar10", split)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from practicum.hub.queue import QueueEntry, estimated_wait, plan_starts, position
+from practicum.compute.queue import QueueEntry, estimated_wait, plan_starts, position
 
 T = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 H = timedelta(hours=1)

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from practicum import data
+from practicum.coursework.homework import HomeworkReference, check_x_test
 from practicum.grading.label_csv import write_label_csv
 from practicum.grading.metrics import accuracy
-from practicum.lessons import lesson1, lesson2_fast, lesson3
-from practicum.lessons.homework import HomeworkReference, check_x_test
+from practicum.lessons.lesson1 import mlp
+from practicum.lessons.lesson2 import fast
+from practicum.lessons.lesson3 import ecg
 
 HOMEWORK: dict[int, HomeworkReference] = {
     1: HomeworkReference(
@@ -27,7 +29,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=lesson1.solve_homework,
+        solve=mlp.solve_homework,
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -43,8 +45,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=lesson2_fast.budgeted_solver(lesson2_fast.DEFAULT_BUDGET_MINUTES),
-        budgeted=lesson2_fast.budgeted_solver,
+        solve=fast.budgeted_solver(fast.DEFAULT_BUDGET_MINUTES),
+        budgeted=fast.budgeted_solver,
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -60,7 +62,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="float32",
         metric_name="accuracy",
         target=0.95,
-        solve=lesson3.solve_ecg,
+        solve=ecg.solve_ecg,
         write=write_label_csv,
         metric=accuracy,
     ),

@@ -25,7 +25,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from practicum import data
-from practicum.lessons import common
+from practicum.coursework import common
 from practicum.train import fit, make_loader, predict, seed_everything
 
 FloatArray = NDArray[np.float64]

@@ -42,7 +42,7 @@ import torch.nn.functional as F
 from numpy.typing import NDArray
 from torch import nn
 
-from practicum.lessons.lesson2_inputs import random_translate
+from practicum.lessons.lesson2.inputs import random_translate
 from practicum.train import choose_device, seed_everything
 from practicum.train.muon import Muon
 from practicum.train.progress import epoch_bar

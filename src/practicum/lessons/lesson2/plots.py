@@ -14,7 +14,7 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from practicum.lessons import common
+from practicum.coursework import common
 from practicum.train.device import model_device
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ Read it top to bottom, in the order the lesson teaches it:
    inputs, as a function of the recurrent weights' scale and the distance in time;
 5. gradient clipping, the standard guard against the exploding case.
 
-The lesson's models (`lesson3.GRUClassifier`, the forecasters) use `torch.nn`'s fused
+The lesson's models (`ecg.GRUClassifier`, the forecasters) use `torch.nn`'s fused
 versions of these cells; these hand-written ones are for seeing what is inside.
 """
 

@@ -9,7 +9,8 @@ Read it top to bottom, in the order the lesson teaches it:
 3. the homework reference: `solve_ecg`, which the lesson's target (accuracy on the held-out
    beats) is measured with.
 
-The airline-passengers forecasting part of the lesson lives in `lesson3_forecast.py`.
+The recurrent cells written out by hand live in `rnn.py`, the airline-passengers
+forecasting part of the lesson in `forecast.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from practicum import data
-from practicum.lessons import common
+from practicum.coursework import common
 from practicum.train import fit, make_loader, predict, seed_everything
 
 # ---------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+TYPICAL_GPU_SESSION = timedelta(hours=1)
+"""Session length assumed for queue wait estimates; idle culling keeps real ones near it."""
+
 
 @dataclass(frozen=True)
 class QueueEntry:
