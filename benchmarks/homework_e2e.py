@@ -34,7 +34,7 @@ from practicum import settings
 from practicum.course import demo_course_toml, is_open, parse_course
 from practicum.data.formats.idx import read_idx
 from practicum.service.answers import load_answer
-from practicum.service.config import load_config
+from practicum.settings.service import load_config
 
 HW = "lesson1-fashion-mnist"
 STUDENT, STAFF = "ann", "tara"

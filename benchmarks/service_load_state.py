@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from practicum import store
 from practicum.grading.split import make_split
-from practicum.service.config import ServiceConfig, load_config
+from practicum.settings.service import ServiceConfig, load_config
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "service"))
 from tiny_homework import labels_csv, publish_labels

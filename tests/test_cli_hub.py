@@ -18,8 +18,8 @@ from typer.testing import CliRunner, Result
 from practicum import store
 from practicum.cli import app
 from practicum.hub import jupyterhub_config
-from practicum.hub.settings import load_settings
 from practicum.hub.supervise import busy_ports, run_hub
+from practicum.settings.hub import PASSED_THROUGH, load_settings
 
 runner = CliRunner()
 
@@ -32,7 +32,7 @@ def toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     chp.write_text("#!/bin/sh\n")
     chp.chmod(0o755)
     monkeypatch.setattr(sys, "prefix", str(tmp_path / "venv"))
-    for name in jupyterhub_config.PASSED_THROUGH:
+    for name in PASSED_THROUGH:
         if name not in ("PRACTICUM_HOME", "PRACTICUM_DATA"):
             monkeypatch.delenv(name, raising=False)
     path = tmp_path / "practicum.toml"

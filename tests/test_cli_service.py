@@ -11,7 +11,7 @@ from typer.testing import CliRunner, Result
 from practicum import data, store
 from practicum.cli import app
 from practicum.data import synthetic
-from practicum.service.config import load_config
+from practicum.settings.service import load_config
 
 runner = CliRunner()
 HW = "lesson1-fashion-mnist"

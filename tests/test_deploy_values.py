@@ -26,8 +26,8 @@ import yaml
 from traitlets.config import Config
 
 from practicum.hub import home
-from practicum.hub.settings import HubSettings, load_settings
 from practicum.hub.spawn_hook import SpawnCheck
+from practicum.settings.hub import HubSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "kubernetes"

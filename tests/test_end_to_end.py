@@ -27,7 +27,7 @@ from web_helpers import login, password, serve_live  # noqa: E402
 import practicum  # noqa: E402
 from practicum.cli import app as cli  # noqa: E402
 from practicum.service.answers import load_answer  # noqa: E402
-from practicum.service.config import load_config  # noqa: E402
+from practicum.settings.service import load_config  # noqa: E402
 from practicum.web import create_app  # noqa: E402
 from practicum.web.deps import get_now  # noqa: E402
 

@@ -6,7 +6,7 @@ import stat
 from pathlib import Path
 
 from practicum.owner_only import owner_only_file
-from practicum.service.config import load_config
+from practicum.settings.service import load_config
 from practicum.web import create_app
 
 

@@ -35,15 +35,13 @@ from practicum.hub import metering
 from practicum.hub.hub_client import RestHubApi
 from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.jupyterhub_config import (
-    PASSED_THROUGH,
     HubConfigError,
     config_file_text,
     find_proxy,
-    service_config,
 )
-from practicum.hub.settings import HubSettings, load_settings
 from practicum.sandbox.devices import CONTROL_NODES
 from practicum.sandbox.users import remove_user
+from practicum.settings.hub import PASSED_THROUGH, HubSettings, load_settings, service_config
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"

@@ -62,7 +62,7 @@ def hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveHub]:
         course_toml=labels_course_toml(HW, N_CLASSES),
         notebooks=tmp_path / "exercise",
     ) as running:
-        from practicum.hub.jupyterhub_config import service_config
+        from practicum.settings.hub import service_config
 
         publish_images(service_config(running.settings), HW, Y_TEST, MASK)
         yield running

@@ -15,8 +15,8 @@ from traitlets.config import Config
 from practicum.hub import jupyterhub_config as hub_config
 from practicum.hub.culler import culler_config_text, make_arbiter
 from practicum.hub.jupyterhub_config import HubConfigError, config_file_text, configure
-from practicum.hub.settings import DEFAULT_PROFILES, HubSettings, load_settings
 from practicum.hub.spawn_hook import SpawnCheck
+from practicum.settings.hub import DEFAULT_PROFILES, PASSED_THROUGH, HubSettings, load_settings
 
 SETTINGS = """\
 [hub]
@@ -49,7 +49,7 @@ def proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, proxy: Path, monkeypatch: pytest.MonkeyPatch) -> HubSettings:
-    for name in hub_config.PASSED_THROUGH:
+    for name in PASSED_THROUGH:
         if name not in ("PRACTICUM_HOME", "PRACTICUM_DATA"):
             monkeypatch.delenv(name, raising=False)
     path = tmp_path / "practicum.toml"

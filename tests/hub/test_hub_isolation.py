@@ -24,8 +24,8 @@ from remote_kernel import run_in_kernel
 from tiny_homework import publish_images
 
 from practicum.grading.split import make_split
-from practicum.hub.jupyterhub_config import service_config
 from practicum.sandbox.bwrap import SandboxError, find_bwrap
+from practicum.settings.hub import service_config
 
 proxy_or_skip()
 if os.geteuid() != 0:  # pragma: no cover - CI and the course's box run as root

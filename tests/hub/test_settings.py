@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from practicum.course import CourseError
-from practicum.hub import settings as hub_settings
-from practicum.hub.settings import DEFAULT_PROFILES, load_settings, settings_path
+from practicum.settings import hub as hub_settings
+from practicum.settings.hub import DEFAULT_PROFILES, load_settings, settings_path
 
 FULL = """\
 [hub]

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from jupyterhub.objects import Hub
 
-from practicum.hub.settings import DEFAULT_PROFILES
 from practicum.hub.spawn_hook import UNREACHABLE, SpawnCheck, SpawnRefused, parse_decision
 from practicum.hub.spawner import PracticumSpawner, choose_profile, profile_from_form
 from practicum.hub.types import SpawnDecision
+from practicum.settings.hub import DEFAULT_PROFILES
 
 URL = "http://127.0.0.1:9/services/practicum"
 

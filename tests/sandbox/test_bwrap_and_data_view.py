@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from practicum.hub.isolation import IsolationError, resolve
-from practicum.hub.settings import HubSettings, IsolationSettings
 from practicum.sandbox.bwrap import Sandbox, command, python_paths
 from practicum.sandbox.data_view import data_view
 from practicum.sandbox.devices import gpu_device_binds
+from practicum.settings.hub import HubSettings, IsolationSettings
 
 
 def pairs(args: list[str], option: str) -> list[str]:

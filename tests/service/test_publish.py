@@ -22,8 +22,8 @@ from practicum.service.answers import (
     load_answer,
     submission_spec,
 )
-from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
+from practicum.settings.service import ServiceConfig
 from practicum.store import (
     DailyWindow,
     FileStore,

@@ -19,8 +19,8 @@ from practicum.data import synthetic
 from practicum.grading.submission import SubmissionError
 from practicum.service import boards, submissions
 from practicum.service.answers import load_answer
-from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
+from practicum.settings.service import ServiceConfig
 
 ECG, AIRLINE = "lesson3-ecg5000", "lesson3-airline-forecast"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # lesson 3 is open, the deadline far away

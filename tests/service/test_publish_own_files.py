@@ -21,8 +21,8 @@ from practicum.data.formats import write_idx, write_image_folder
 from practicum.grading.label_csv import write_label_csv
 from practicum.service import submissions
 from practicum.service.answers import load_answer
-from practicum.service.config import ServiceConfig
 from practicum.service.publish import PublishError, publish
+from practicum.settings.service import ServiceConfig
 
 HW = "lesson1-private"
 N_TRAIN, N_TEST, N_CLASSES = 30, 20, 3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from practicum.service.config import load_config
+from practicum.settings.service import load_config
 
 
 def test_another_processs_environment_is_read_without_touching_this_one(

@@ -22,7 +22,7 @@ from practicum import store
 from practicum.course import Course
 from practicum.grading.split import make_split, split_digest
 from practicum.service.answers import write_answer
-from practicum.service.config import ServiceConfig, load_config
+from practicum.settings.service import ServiceConfig, load_config
 
 HW = "hw-tiny"
 UNPUBLISHED = "hw-later"

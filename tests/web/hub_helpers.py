@@ -26,8 +26,8 @@ from web_helpers import CSRF, Service
 
 from practicum import store
 from practicum.hub.hub_client import HubError
-from practicum.hub.settings import AuthSettings, HubSettings
 from practicum.hub.types import RunningServer
+from practicum.settings.hub import AuthSettings, HubSettings
 from practicum.store.models import CreditEntry, GpuAssignment, GpuQueueEntry, Lease, MeteredRun
 from practicum.web import create_app
 from practicum.web.hub_mode import HubMode

@@ -27,14 +27,14 @@ from web_helpers import serve_live
 
 import practicum
 from practicum import cli, store
-from practicum.hub.settings import HubSettings
+from practicum.settings.hub import HubSettings
+from practicum.settings.hub_env import HubServiceError, hub_service_env
 from practicum.store.models import GpuAssignment
 from practicum.web import routes_credits, routes_hub_auth
 from practicum.web.hub_mode import (
     ACCESS_SCOPE,
-    HubModeError,
+    HubMode,
     grants_practicum_access,
-    hub_mode_from_env,
 )
 
 
@@ -354,8 +354,8 @@ def test_serve_hub_outside_a_hub_says_what_is_missing(monkeypatch: pytest.Monkey
     for name in ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_CLIENT_ID"):
         monkeypatch.delenv(name, raising=False)
     env = {"JUPYTERHUB_API_URL": "http://127.0.0.1:8081/hub/api"}
-    with pytest.raises(HubModeError, match="JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX"):
-        hub_mode_from_env(HubSettings(gpus=()), env)
+    with pytest.raises(HubServiceError, match="JUPYTERHUB_API_TOKEN, JUPYTERHUB_SERVICE_PREFIX"):
+        hub_service_env(env)
 
 
 @pytest.mark.parametrize(
@@ -374,7 +374,7 @@ def test_the_hubs_environment_gives_a_real_hub_oauth(
         "JUPYTERHUB_BASE_URL": base_url,
         "JUPYTERHUB_HOST": host,
     }
-    mode = hub_mode_from_env(HubSettings(gpus=()), env)
+    mode = HubMode.connect(HubSettings(gpus=()), hub_service_env(env))
     root = root or f"{host}/"
     assert mode.prefix == f"{base_url}services/practicum" and mode.api_token == "t0ken"
     callback = quote(f"{base_url}services/practicum/oauth_callback", safe="")

@@ -17,9 +17,10 @@ from fastapi.responses import JSONResponse, Response
 from hub_helpers import ACCESS, PREFIX, FakeHub, HubService, follow_login, hub_service
 from web_helpers import serve_live
 
-from practicum.hub.settings import HubSettings
+from practicum.settings.hub import HubSettings
+from practicum.settings.hub_env import hub_service_env
 from practicum.web import create_app
-from practicum.web.hub_mode import hub_mode_from_env
+from practicum.web.hub_mode import HubMode
 
 SERVICE_TOKEN = "the-service-token"
 
@@ -92,7 +93,9 @@ def service(
         "JUPYTERHUB_CLIENT_ID": "service-practicum",
         "JUPYTERHUB_OAUTH_CALLBACK_URL": f"{PREFIX}/oauth_callback",
     }
-    mode = replace(hub_mode_from_env(HubSettings(gpus=()), env), api=FakeHub(), metering=False)
+    mode = replace(
+        HubMode.connect(HubSettings(gpus=()), hub_service_env(env)), api=FakeHub(), metering=False
+    )
     found.app = create_app(found.config, hub=mode)
     yield found
     found.engine.dispose()

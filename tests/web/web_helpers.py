@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from tiny_homework import BEFORE, count_stored
 
 from practicum import store
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 
 USERS = {"ann": "student", "bob": "student", "tara": "staff"}
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -14,13 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from practicum import store
-from practicum.cli_state import course_config
+from practicum import settings, store
 from practicum.course import CourseError
 from practicum.data.errors import DataError
 from practicum.service.answers import AnswerCorrupt, NotPublished
-from practicum.service.config import ServiceConfig
 from practicum.service.homework_data import PublishError
+from practicum.settings.service import ServiceConfig
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -58,7 +57,7 @@ def with_engine(action: Callable[[ServiceConfig, Engine], T]) -> T:
     just works), as one_line does."""
 
     def run() -> T:
-        config = course_config()
+        config = settings.course_state()
         store.upgrade(config.database_url)
         engine = store.make_engine(config.database_url)
         try:

@@ -6,7 +6,7 @@ import typer
 from sqlalchemy import Engine
 
 from practicum.cli.common import console, with_engine
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 
 app = typer.Typer(help="The service database.", no_args_is_help=True)
 

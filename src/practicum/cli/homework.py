@@ -11,8 +11,8 @@ from sqlalchemy import Engine, func, select
 
 from practicum import store
 from practicum.cli.common import console, when, with_engine
-from practicum.service.config import ServiceConfig
 from practicum.service.publish import publish
+from practicum.settings.service import ServiceConfig
 
 app = typer.Typer(help="Publish course homework and see what is published.", no_args_is_help=True)
 

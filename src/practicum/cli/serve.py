@@ -25,17 +25,19 @@ def serve(
     --hub also credits, notebook servers and the GPU queue."""
     import uvicorn
 
-    from practicum.cli_state import course_config
+    from practicum import settings
     from practicum.course import CourseError
-    from practicum.hub.settings import load_settings, settings_path
+    from practicum.settings.hub_env import HubServiceError
     from practicum.web.app import create_app
-    from practicum.web.hub_mode import HubModeError, hub_mode_from_env
+    from practicum.web.hub_mode import HubMode
 
-    config = course_config()
+    config = settings.course_state()
     try:
-        hub = None if standalone else hub_mode_from_env(load_settings(settings_path()))
+        hub = (
+            None if standalone else HubMode.connect(settings.hub_settings(), settings.hub_service())
+        )
         app_ = create_app(config, hub=hub)  # migrates the database and reads the course once
-    except (HubModeError, CourseError) as exc:
+    except (HubServiceError, CourseError) as exc:
         raise fail(str(exc)) from None
     where = f"http://{host}:{port}{hub.prefix if hub else ''}/"
     console.print(f"course service on {where}  (state: {config.state})")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from practicum import store
 from practicum.cli.common import console, err, user_named, when, with_engine
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 
 app = typer.Typer(
     help="API tokens, used by practicum.submit() from notebooks.", no_args_is_help=True

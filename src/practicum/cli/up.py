@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from practicum import settings as practicum_settings
 from practicum.cli.common import console, fail, one_line
 from practicum.hub.isolation import NOT_ISOLATED
-from practicum.hub.settings import load_settings, settings_path
 from practicum.hub.supervise import busy_ports, prepare, run_hub
 
 ConfigOption = Annotated[
@@ -30,7 +30,7 @@ def up(
     ] = False,
 ) -> None:
     """Run the course: JupyterHub, its proxy, and the course service as a hub service."""
-    settings = one_line(lambda: load_settings(config or settings_path()))
+    settings = one_line(lambda: practicum_settings.hub_settings(config))
     prepared = one_line(lambda: prepare(settings))
     busy = [] if dry_run else busy_ports(settings)
     if busy:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from practicum import store
 from practicum.cli.common import console, fail, when, with_engine
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 from practicum.store.models import Role
 
 app = typer.Typer(help="Service accounts: students and staff.", no_args_is_help=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from practicum.hub.settings import HubSettings
 from practicum.sandbox.bwrap import Sandbox, SandboxError, find_bwrap, find_setpriv, python_paths
 from practicum.sandbox.data_view import data_view
 from practicum.sandbox.devices import gpu_device_binds
 from practicum.sandbox.users import SystemUser
+from practicum.settings.hub import HubSettings
 
 Isolation = Literal["users", "shared"]
 NOT_ISOLATED = (

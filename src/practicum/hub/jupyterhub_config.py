@@ -21,28 +21,19 @@ from practicum.atomic import write_text_atomic
 from practicum.hub.culler import culler_config_text, timeouts_seconds
 from practicum.hub.isolation import Isolation, IsolationError
 from practicum.hub.isolation import resolve as resolve_isolation
-from practicum.hub.settings import CONFIG_ENV, SERVICE_NAME, HubSettings
 from practicum.hub.spawn_hook import SpawnCheck
 from practicum.owner_only import owner_only_file
-from practicum.service.config import ServiceConfig, load_config
+from practicum.settings.hub import (
+    SERVICE_NAME,
+    HubSettings,
+    service_config,
+    service_environment,
+)
 
 CULLER_NAME = "idle-culler"
 CULL_EVERY_SECONDS = 60
 PROXY_RELATIVE = Path("proxy/node_modules/.bin/configurable-http-proxy")
 """Where scripts/setup.sh installs the proxy, inside the virtual environment."""
-PASSED_THROUGH = (
-    "PRACTICUM_DATABASE_URL",
-    "PRACTICUM_SHARED_DIR",
-    "PRACTICUM_PRIVATE_DIR",
-    "PRACTICUM_MAX_UPLOAD_MB",
-    "PRACTICUM_COURSE",
-    "PRACTICUM_DATA",
-    "PRACTICUM_SYSTEM_DATA",
-    "PRACTICUM_HOME",
-)
-"""Variables of the hub's environment the course service keeps (hub services get only
-what they are given)."""
-
 SERVICE_SCOPES = ["list:users", "read:users", "read:servers", "servers"]
 """The course service lists running servers (metering), starts queued ones, stops empty ones."""
 SERVER_ROLE_SCOPES = ["users:activity!user", "access:servers!server"]
@@ -69,22 +60,6 @@ def configure(c: Any, settings: HubSettings) -> None:
         raise HubConfigError(str(exc)) from None
     _spawner(c, settings, service_token, isolation)
     _services(c, settings, service_token)
-
-
-def service_environment(settings: HubSettings) -> dict[str, str]:
-    """The course service's environment: its state inside the hub's, the same course."""
-    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
-    env["PRACTICUM_STATE"] = str(settings.service_state)
-    if settings.course is not None:
-        env["PRACTICUM_COURSE"] = str(settings.course)
-    if settings.source is not None:
-        env[CONFIG_ENV] = str(settings.source)
-    return env
-
-
-def service_config(settings: HubSettings) -> ServiceConfig:
-    """The course service's paths (database, shared homework) exactly as it will see them."""
-    return load_config({**os.environ, **service_environment(settings)})
 
 
 def service_direct_url(settings: HubSettings) -> str:
@@ -129,7 +104,7 @@ def config_file_text(settings: HubSettings) -> str:
         "# Written by `practicum up`: edit practicum.toml instead.\n"
         "from pathlib import Path\n\n"
         "from practicum.hub.jupyterhub_config import configure\n"
-        "from practicum.hub.settings import load_settings\n\n"
+        "from practicum.settings.hub import load_settings\n\n"
         f"configure(c, load_settings({source}))  # noqa: F821 (c: the hub's config)\n"
     )
 

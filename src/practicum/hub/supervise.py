@@ -28,11 +28,10 @@ from practicum.hub.isolation import resolve as resolve_isolation
 from practicum.hub.jupyterhub_config import (
     config_file_text,
     find_proxy,
-    service_config,
     venv_command,
 )
-from practicum.hub.settings import HubSettings
 from practicum.owner_only import owner_only_dir
+from practicum.settings.hub import HubSettings, service_config
 
 FIRST_STAFF = "staff"
 PASSWORD_FILE = "staff_password"

@@ -27,7 +27,7 @@ import numpy as np
 from practicum.course import Homework
 from practicum.grading.split import split_digest
 from practicum.grading.submission import SubmissionSpec
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 from practicum.store.ops import HOMEWORK_ID
 
 Y_TEST = "y_test.npy"

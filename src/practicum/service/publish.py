@@ -41,8 +41,8 @@ from practicum.service.answers import (
     spec_for,
     write_answer,
 )
-from practicum.service.config import ServiceConfig
 from practicum.service.homework_data import HomeworkArrays, PublishError, homework_arrays
+from practicum.settings.service import ServiceConfig
 from practicum.store import Homework as HomeworkRow
 from practicum.store import StoreError, Submission, record_homework, session_scope
 

@@ -30,7 +30,7 @@ from practicum.service.answers import (
     load_answer,
     submission_spec,
 )
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 
 MAX_SHOWN_FILENAME = 100
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from practicum import __version__, store
 from practicum.course import Course
 from practicum.hub.metering import run_metering_forever
-from practicum.service.config import ServiceConfig, load_config
+from practicum.settings.service import ServiceConfig, load_config
 from practicum.web import (
     errors,
     routes_api,

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from practicum import store
 from practicum.compute import Compute
 from practicum.course import Course, Homework
-from practicum.service.config import ServiceConfig
 from practicum.service.submissions import SubmitContext
+from practicum.settings.service import ServiceConfig
 from practicum.store.accounts import TOKEN_PREFIX
 from practicum.web.hub_mode import HubMode, HubTokenNotForPracticum, HubUnavailable
 from practicum.web.hub_users import HubUser, HubUserRefused, sign_in

@@ -10,18 +10,17 @@ hub and a fake OAuth exchange instead of a running hub.
 from __future__ import annotations
 
 import hmac
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from tornado.web import HTTPError as TornadoHTTPError
 
-from practicum.hub.settings import SERVICE_NAME, HubSettings
 from practicum.hub.types import HubApi
+from practicum.settings.hub import SERVICE_NAME, HubSettings
+from practicum.settings.hub_env import HubServiceEnv
 from practicum.web.hub_users import HubUser, hub_user_from_model
-from practicum.web.prefix import clean_prefix
 
 
 class HubLogin(Protocol):
@@ -40,10 +39,6 @@ class HubLogin(Protocol):
 
     def user_for_token(self, token: str, use_cache: bool = ..., *, sync: bool) -> Any:
         """With sync=False: an awaitable of the hub's user model (None: unknown token)."""
-
-
-class HubModeError(Exception):
-    """The service cannot run under the hub as started (a missing variable, say)."""
 
 
 class HubUnavailable(Exception):
@@ -67,15 +62,6 @@ def grants_practicum_access(scopes: Iterable[str]) -> bool:
     return bool(check_scopes({ACCESS_SCOPE}, set(scopes)))
 
 
-REQUIRED_ENV = (
-    "JUPYTERHUB_API_TOKEN",
-    "JUPYTERHUB_API_URL",
-    "JUPYTERHUB_SERVICE_PREFIX",
-    "JUPYTERHUB_CLIENT_ID",
-)
-"""Set by JupyterHub for a managed service with a URL (`practicum up` configures one)."""
-
-
 @dataclass(frozen=True)
 class HubMode:
     settings: HubSettings
@@ -96,6 +82,32 @@ class HubMode:
     def hub_url(self, page: str) -> str:
         """A page of the hub itself, e.g. "logout" -> /hub/logout."""
         return f"{self.hub_root}hub/{page}"
+
+    @classmethod
+    def connect(cls, settings: HubSettings, hub: HubServiceEnv) -> HubMode:
+        """The hub mode of a service the hub started (see settings.hub_service_env)."""
+        from jupyterhub.services.auth import HubOAuth
+
+        from practicum.hub.hub_client import RestHubApi
+
+        login = HubOAuth(
+            api_token=hub.api_token,
+            api_url=hub.api_url,
+            oauth_client_id=hub.client_id,
+            oauth_redirect_uri=hub.oauth_callback,
+            base_url=hub.prefix + "/",
+            hub_host=hub.host,
+            hub_prefix=hub.hub_root + "hub/",
+            cache_max_age=60,
+        )
+        return cls(
+            settings=settings,
+            api=RestHubApi(hub.api_url, hub.api_token),
+            login=login,
+            api_token=hub.api_token,
+            prefix=hub.prefix,
+            hub_root=hub.host.rstrip("/") + hub.hub_root,
+        )
 
     async def token_owner(self, token: str) -> HubUser | None:
         """The person a hub token belongs to (HubOAuth caches the answer for a minute);
@@ -118,47 +130,3 @@ class HubMode:
                 f"this hub token is not for Practicum: it lacks the {ACCESS_SCOPE} scope"
             )
         return owner
-
-
-def _root(base_url: str) -> str:
-    """'/', '/course', 'course/' -> '/', '/course/', '/course/'."""
-    inner = base_url.strip("/")
-    return f"/{inner}/" if inner else "/"
-
-
-def hub_mode_from_env(settings: HubSettings, env: Mapping[str, str] | None = None) -> HubMode:
-    """The hub mode the hub's environment describes; a clear error outside a hub."""
-    from jupyterhub.services.auth import HubOAuth
-
-    from practicum.hub.hub_client import RestHubApi
-
-    env = os.environ if env is None else env
-    missing = [name for name in REQUIRED_ENV if not env.get(name)]
-    if missing:
-        raise HubModeError(
-            f"{', '.join(missing)} not set: `practicum serve --hub` runs as a JupyterHub "
-            "service (`practicum up` starts it); for development use `practicum serve "
-            "--standalone`"
-        )
-    token, api_url = env["JUPYTERHUB_API_TOKEN"], env["JUPYTERHUB_API_URL"].rstrip("/")
-    prefix = clean_prefix(env["JUPYTERHUB_SERVICE_PREFIX"])
-    host = env.get("JUPYTERHUB_HOST", "")
-    hub_root = _root(env.get("JUPYTERHUB_BASE_URL", "/"))
-    login = HubOAuth(
-        api_token=token,
-        api_url=api_url,
-        oauth_client_id=env["JUPYTERHUB_CLIENT_ID"],
-        oauth_redirect_uri=env.get("JUPYTERHUB_OAUTH_CALLBACK_URL") or f"{prefix}/oauth_callback",
-        base_url=prefix + "/",
-        hub_host=host,
-        hub_prefix=hub_root + "hub/",
-        cache_max_age=60,
-    )
-    return HubMode(
-        settings=settings,
-        api=RestHubApi(api_url, token),
-        login=login,
-        api_token=token,
-        prefix=prefix,
-        hub_root=host.rstrip("/") + hub_root,
-    )

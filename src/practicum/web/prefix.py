@@ -11,13 +11,7 @@ from __future__ import annotations
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-
-def clean_prefix(prefix: str) -> str:
-    """'/services/practicum/' -> '/services/practicum'; '' or '/' -> ''."""
-    stripped = prefix.strip().rstrip("/")
-    if stripped and not stripped.startswith("/"):
-        raise ValueError(f"path prefix {prefix!r} must start with '/'")
-    return stripped
+from practicum.settings.hub_env import clean_prefix
 
 
 class PrefixMiddleware:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from practicum import store
 from practicum.course import Course, is_open, lateness, open_lessons
 from practicum.service import boards, submissions
-from practicum.service.config import ServiceConfig
+from practicum.settings.service import ServiceConfig
 from practicum.web.deps import (
     Browser,
     Config,

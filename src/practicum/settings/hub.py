@@ -36,6 +36,7 @@ from practicum.course import Course
 from practicum.course.checked_table import CheckedTable
 from practicum.course.errors import CourseError
 from practicum.sandbox.users import DEFAULT_PREFIX, check_prefix
+from practicum.settings.service import ServiceConfig, load_config
 
 CONFIG_ENV = "PRACTICUM_CONFIG"
 """Path of practicum.toml; the hub passes it on to the course service."""
@@ -340,3 +341,33 @@ def detect_gpus() -> tuple[str, ...]:
         return ()
     count = sum(1 for line in listing.splitlines() if line.startswith("GPU "))
     return tuple(str(i) for i in range(count))
+
+
+PASSED_THROUGH = (
+    "PRACTICUM_DATABASE_URL",
+    "PRACTICUM_SHARED_DIR",
+    "PRACTICUM_PRIVATE_DIR",
+    "PRACTICUM_MAX_UPLOAD_MB",
+    "PRACTICUM_COURSE",
+    "PRACTICUM_DATA",
+    "PRACTICUM_SYSTEM_DATA",
+    "PRACTICUM_HOME",
+)
+"""Variables of the hub's environment the course service keeps (hub services get only
+what they are given)."""
+
+
+def service_environment(settings: HubSettings) -> dict[str, str]:
+    """The course service's environment: its state inside the hub's, the same course."""
+    env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
+    env["PRACTICUM_STATE"] = str(settings.service_state)
+    if settings.course is not None:
+        env["PRACTICUM_COURSE"] = str(settings.course)
+    if settings.source is not None:
+        env[CONFIG_ENV] = str(settings.source)
+    return env
+
+
+def service_config(settings: HubSettings) -> ServiceConfig:
+    """The course service's paths (database, shared homework) exactly as it will see them."""
+    return load_config({**os.environ, **service_environment(settings)})
