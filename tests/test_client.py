@@ -219,3 +219,119 @@ def test_url_and_token_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
 def test_result_holds_no_token() -> None:
     result = Site(httpx.Response(200, json=OK)).send([0, 1, 2, 3])
     assert TOKEN not in repr(result) and TOKEN not in json.dumps(result.__dict__, default=str)
+
+
+# ---------------------------------------------------------------------------------------
+# report_exercise: one exercise check's outcome, sent to a local stand-in course site
+# ---------------------------------------------------------------------------------------
+
+
+class _ExerciseSite:
+    """A real HTTP server on localhost that records what POST /api/exercises receives."""
+
+    def __init__(self, status: int = 200, answer: bytes = b'{"recorded": true}') -> None:
+        import http.server
+        import threading
+
+        site = self
+        self.received: list[tuple[str, str, dict[str, Any]]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length))
+                site.received.append((self.path, self.headers.get("authorization", ""), body))
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/services/practicum"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_report_exercise_posts_the_outcome_with_the_students_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from practicum.client import report_exercise
+
+    site = _ExerciseSite()
+    try:
+        monkeypatch.setenv("PRACTICUM_URL", site.url)
+        monkeypatch.delenv("PRACTICUM_TOKEN", raising=False)
+        monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "hub-token")
+        assert report_exercise(2, "conv2d_unfold", done=False, used_reference=True) is True
+        monkeypatch.setenv("PRACTICUM_TOKEN", TOKEN)
+        assert report_exercise(3, "unroll", done=True, used_reference=False) is True
+    finally:
+        site.close()
+    assert site.received == [
+        (
+            "/services/practicum/api/exercises",
+            "Bearer hub-token",
+            {"lesson": 2, "exercise": "conv2d_unfold", "done": False, "used_reference": True},
+        ),
+        (
+            "/services/practicum/api/exercises",
+            f"Bearer {TOKEN}",
+            {"lesson": 3, "exercise": "unroll", "done": True, "used_reference": False},
+        ),
+    ]
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "expected"),
+    [
+        (500, b'{"detail": "database is down"}', "answered 500: database is down"),
+        (200, b'{"recorded": false}', "answered 200"),
+        (404, b"not json", "answered 404"),
+    ],
+)
+def test_a_refused_exercise_report_is_one_line(
+    capsys: pytest.CaptureFixture[str], status: int, answer: bytes, expected: str
+) -> None:
+    from practicum.client import report_exercise
+
+    site = _ExerciseSite(status, answer)
+    try:
+        ok = report_exercise(1, "softmax", done=True, used_reference=False, url=site.url, token="t")
+    finally:
+        site.close()
+    out = capsys.readouterr().out
+    assert ok is False
+    assert out.count("\n") == 1 and "exercise softmax was not recorded" in out
+    assert expected in out and "Bearer" not in out
+
+
+def test_an_unreachable_or_unset_site_is_one_line_and_never_raises(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from practicum.client import report_exercise
+
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    kw: dict[str, Any] = {"done": True, "used_reference": False}
+    assert not report_exercise(
+        1, "softmax", url=URL, token=TOKEN, transport=httpx.MockTransport(down), **kw
+    )
+    assert "ConnectError: connection refused" in capsys.readouterr().out
+    monkeypatch.delenv("PRACTICUM_URL", raising=False)
+    assert not report_exercise(1, "softmax", token=TOKEN, **kw)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "no course site" in out
+    monkeypatch.delenv("PRACTICUM_TOKEN", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    assert not report_exercise(1, "softmax", url=URL, **kw)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "no token" in out

@@ -1,4 +1,5 @@
-"""The Lesson 1 homework end to end, on the real Fashion-MNIST.
+"""The Lesson 1 homework end to end, on the real Fashion-MNIST; and exercise results from a
+notebook reaching the staff gradebook.
 
 Staff publish it and make accounts with the `practicum` command; a student trains the
 reference solution (`practicum lesson homework 1`, smoke size: same code, short training) and
@@ -9,7 +10,9 @@ t10k labels in the Debian package's own file.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -22,7 +25,7 @@ from typer.testing import CliRunner
 
 sys.path[:0] = [str(Path(__file__).parent / "web"), str(Path(__file__).parent / "service")]
 
-from web_helpers import login, password, serve_live  # noqa: E402
+from web_helpers import login, password, serve_live, table_cells  # noqa: E402
 
 import practicum  # noqa: E402
 from practicum.cli import app as cli  # noqa: E402
@@ -34,7 +37,7 @@ from practicum.web.deps import get_now  # noqa: E402
 HW = "lesson1-fashion-mnist"
 T10K_LABELS = Path("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
 
-pytestmark = pytest.mark.skipif(
+needs_t10k = pytest.mark.skipif(
     not T10K_LABELS.is_file(),
     reason=f"{T10K_LABELS.parent} is missing: install Debian's dataset-fashion-mnist "
     "(scripts/setup.sh does)",
@@ -79,6 +82,7 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@needs_t10k
 def test_lesson1_homework_scores_match_the_t10k_labels(
     state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,3 +140,48 @@ def test_lesson1_homework_scores_match_the_t10k_labels(
             board = login(browser, "ann", password("ann")).get(f"/homework/{HW}/leaderboard")
         my_row = board.text.split('id="my-row"')[1].split("</tr>")[0]
         assert f"{expected_public:.4f}" in my_row
+
+
+def test_an_exercise_result_reaches_the_staff_gradebook_through_the_service(state: Path) -> None:
+    """A student's notebook reports exercise checks with the student's token, as the
+    notebook client does (POST /api/exercises) to the live service over the demo course;
+    staff then see the count for that lesson on the staff page and in the gradebook CSV."""
+    tokens = {name: add_user(name, role) for name, role in (("ann", "student"), ("tara", "staff"))}
+    add_user("bob", "student")
+    reports = [
+        ("relu", True, False),
+        ("softmax", False, True),  # wrong: the notebook went on with the reference...
+        ("softmax", True, False),  # ...fixed and re-run
+        ("softmax", False, True),  # broken again later: stays done
+        ("cross-entropy", False, True),  # never right
+    ]
+    with serve_live(create_app(load_config())) as url:
+        for exercise, done, used_reference in reports:
+            answer = httpx.post(
+                f"{url}/api/exercises",
+                headers={"Authorization": f"Bearer {tokens['ann']}"},
+                json={
+                    "lesson": 1,
+                    "exercise": exercise,
+                    "done": done,
+                    "used_reference": used_reference,
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json() == {"recorded": True}
+        with httpx.Client(base_url=url) as browser:
+            staff = login(browser, "tara", password("tara"))
+            page = staff.get("/staff")
+            gradebook = staff.get("/staff/gradebook.csv")
+    assert page.status_code == 200 and gradebook.status_code == 200
+    lessons = [f"L{n} exercises" for n in range(1, 8)]  # the demo course's seven lessons
+    header = page.text.split('id="exercises-done"')[1].split("</thead>")[0]
+    assert all(column in header for column in lessons)
+    assert table_cells(page.text, "exercises-done") == {
+        "ann": ["2", *["0"] * 6],
+        "bob": ["0"] * 7,
+    }
+    rows = {row["student"]: row for row in csv.DictReader(io.StringIO(gradebook.text))}
+    assert list(rows["ann"])[-7:] == lessons
+    assert [rows["ann"][column] for column in lessons] == ["2", *["0"] * 6]
+    assert [rows["bob"][column] for column in lessons] == ["0"] * 7

@@ -66,7 +66,8 @@ def one_hot(y, n_classes=10):
 
 one_hot = exercise.checked(
     one_hot,
-    reference=mlp.one_hot,
+    lesson=1,
+    exercise="one_hot",
     cases=[(np.array([0, 3, 9, 3]),), (np.array([2, 0]), 3)],
 )
 
@@ -90,7 +91,8 @@ def softmax(z):
 
 softmax = exercise.checked(
     softmax,
-    reference=mlp.softmax,
+    lesson=1,
+    exercise="softmax",
     cases=[
         (np.array([[2.0, 1.0, 0.1], [0.0, 0.0, 0.0]]),),
         (np.array([[1000.0, 1001.0, 1002.0]]),),
@@ -116,7 +118,8 @@ def cross_entropy(probs, y_onehot):
 
 cross_entropy = exercise.checked(
     cross_entropy,
-    reference=mlp.cross_entropy,
+    lesson=1,
+    exercise="cross_entropy",
     cases=[
         (np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), np.array([[1.0, 0, 0], [0, 1.0, 0]])),
         (np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]])),
@@ -161,13 +164,17 @@ class MyMLP(mlp.NumpyMLP):
 def backward_matches_numerical(mlp_class):
     rng = np.random.default_rng(0)
     model = mlp_class((20, 16, 12, 10), seed=0)
-    x, y = rng.normal(size=(8, 20)), mlp.one_hot(rng.integers(0, 10, size=8))
+    x, y = rng.normal(size=(8, 20)), one_hot(rng.integers(0, 10, size=8))
     error = model.gradient_check(x, y)
     assert error < 1e-6, f"relative error {error:.1e} against numerical gradients (want < 1e-6)"
 
 
 Network = exercise.checked(
-    MyMLP, reference=mlp.NumpyMLP, check=backward_matches_numerical, name="MyMLP.backward"
+    MyMLP,
+    lesson=1,
+    exercise="mlp_backward",
+    check=backward_matches_numerical,
+    name="MyMLP.backward",
 )
 
 # %% [markdown]
@@ -256,24 +263,26 @@ def train_step(model, x, y, optimizer, loss_fn=nn.functional.cross_entropy):
     ### END SOLUTION
 
 
-def same_steps_as_reference(step):
+def same_steps_as_reference(step, reference_step):
     torch.manual_seed(0)
-    mine, reference = nn.Linear(4, 3), nn.Linear(4, 3)
-    reference.load_state_dict(mine.state_dict())
+    mine, theirs = nn.Linear(4, 3), nn.Linear(4, 3)
+    theirs.load_state_dict(mine.state_dict())
     opt_mine = torch.optim.SGD(mine.parameters(), lr=0.5)
-    opt_reference = torch.optim.SGD(reference.parameters(), lr=0.5)
+    opt_theirs = torch.optim.SGD(theirs.parameters(), lr=0.5)
     x, y = torch.randn(5, 4), torch.tensor([0, 1, 2, 1, 0])
     for n in (1, 2):  # two steps: a forgotten zero_grad() shows in the second
         got = step(mine, x, y, opt_mine)
-        expected = mlp.train_step(reference, x, y, opt_reference)
+        expected = reference_step(theirs, x, y, opt_theirs)
         assert isinstance(got, float), f"return loss.item() (a float), not {type(got).__name__}"
         assert abs(got - expected) < 1e-5, (
             f"step {n} returned loss {got:.4f}, expected {expected:.4f}"
         )
-        assert torch.allclose(mine.weight, reference.weight), f"weights differ after step {n}"
+        assert torch.allclose(mine.weight, theirs.weight), f"weights differ after step {n}"
 
 
-train_step = exercise.checked(train_step, reference=mlp.train_step, check=same_steps_as_reference)
+train_step = exercise.checked(
+    train_step, lesson=1, exercise="train_step", check=same_steps_as_reference
+)
 
 # %% [markdown]
 # Now the loop, with tensors instead of arrays. `torch.randperm` shuffles, slicing makes
@@ -340,3 +349,12 @@ print(f"{'train.fit':<16}{fit_acc:>14.4f}{sum(history['time']):>8.1f}s")
 # **Next:** Section 3 explains the techniques that take a network beyond this first
 # result: better optimizers, activations and initialisation, regularisation, dropout,
 # early stopping and batch normalisation.
+
+# %% [markdown]
+# ## Your exercises
+#
+# Which of this lesson's exercises are done, and where the notebook went on with the
+# reference version instead. Go back to those: the check says what is still wrong.
+
+# %%
+exercise.summary(1)

@@ -311,8 +311,9 @@ print(mlp.MLP(hidden=(256, 128), activation="gelu", dropout=0.2, batchnorm=True)
 # %% [markdown]
 # ## Quiz
 #
-# Answer with the letter of your choice, then run the check cell. All right opens
-# Section 4.
+# Answer every question with the letter of your choice, then run the check cell: it says
+# which answers are wrong. All right opens Section 4; after three tries the right
+# answers are shown and the section opens anyway.
 
 # %%
 quiz3 = quiz.Quiz(
@@ -361,7 +362,7 @@ quiz3.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = {"q1": "c", "q2": "a", "q3": "b", "q4": "a"}
+answers = quiz3.shown_letters({"q1": "c", "q2": "a", "q3": "b", "q4": "a"})
 
 # %%
 passed = quiz3.check(answers)

@@ -156,8 +156,8 @@ def l1_penalty(model):
 
 torch.manual_seed(0)
 probe = mlp.MLP(hidden=(8, 4), batchnorm=True, in_features=6, n_classes=3)
-l2_penalty = exercise.checked(l2_penalty, reference=mlp.l2_penalty, cases=[(probe,)])
-l1_penalty = exercise.checked(l1_penalty, reference=mlp.l1_penalty, cases=[(probe,)])
+l2_penalty = exercise.checked(l2_penalty, lesson=1, exercise="l2_penalty", cases=[(probe,)])
+l1_penalty = exercise.checked(l1_penalty, lesson=1, exercise="l1_penalty", cases=[(probe,)])
 
 # %% [markdown]
 # The validation loss includes the penalty here, so compare the accuracy panel. Watch the
@@ -253,3 +253,12 @@ print(f"test accuracy {test['acc']:.4f}")
 #
 # writes its predictions as `submission.csv`; beat it by tuning what you compared above:
 # width and depth, dropout, learning rate, the number of epochs.
+
+# %% [markdown]
+# ## Your exercises
+#
+# Which of this lesson's exercises are done, and where the notebook went on with the
+# reference version instead. Go back to those: the check says what is still wrong.
+
+# %%
+exercise.summary(1)

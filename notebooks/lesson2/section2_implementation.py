@@ -67,7 +67,8 @@ def conv_output_size(size, kernel, stride=1, padding=0):
 
 conv_output_size = exercise.checked(
     conv_output_size,
-    reference=cnn.conv_output_size,
+    lesson=2,
+    exercise="conv_output_size",
     cases=[(28, 3), (28, 3, 1, 1), (32, 5), (28, 2, 2), (32, 3, 2, 1), (224, 7, 2, 3)],
 )
 
@@ -130,7 +131,9 @@ def matches_conv2d(candidate):
     assert torch.allclose(no_bias, F.conv2d(x, weight), atol=1e-4), "wrong without a bias"
 
 
-conv2d_unfold = exercise.checked(conv2d_unfold, reference=cnn.conv2d_unfold, check=matches_conv2d)
+conv2d_unfold = exercise.checked(
+    conv2d_unfold, lesson=2, exercise="conv2d_unfold", check=matches_conv2d
+)
 
 # %% [markdown]
 # How much faster is one matrix product than a loop over positions? One image, eight
@@ -186,8 +189,8 @@ class MyCNN(nn.Module):
         ### END SOLUTION
 
 
-def same_network_as_reference(network_class):
-    model, reference = network_class(), cnn.FirstCNN()
+def same_network_as_reference(network_class, reference_class):
+    model, reference = network_class(), reference_class()
     out = model(torch.zeros(5, 1, 28, 28))
     assert out.shape == (5, 10), f"output shape {tuple(out.shape)}, expected (5, 10)"
     mine, theirs = cnn.count_parameters(model), cnn.count_parameters(reference)
@@ -200,7 +203,9 @@ def same_network_as_reference(network_class):
     assert torch.allclose(model(x), reference(x), atol=1e-5), "forward differs from FirstCNN's"
 
 
-CNN = exercise.checked(MyCNN, reference=cnn.FirstCNN, check=same_network_as_reference, name="MyCNN")
+CNN = exercise.checked(
+    MyCNN, lesson=2, exercise="cnn", check=same_network_as_reference, name="MyCNN"
+)
 
 # %% [markdown]
 # ## 4. Training
@@ -286,3 +291,12 @@ if np.any(predicted != y_test):
 # %% [markdown]
 # **Next:** Section 3 moves to CIFAR-10's colour photographs, which are much harder, and
 # explains the techniques that take a CNN from a first result to a good one.
+
+# %% [markdown]
+# ## Your exercises
+#
+# Which of this lesson's exercises are done, and where the notebook went on with the
+# reference version instead. Go back to those: the check says what is still wrong.
+
+# %%
+exercise.summary(2)

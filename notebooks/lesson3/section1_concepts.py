@@ -339,8 +339,9 @@ plt.show()
 # %% [markdown]
 # ## Quiz
 #
-# Answer the questions below with the letter of your choice, then run the check cell.
-# Getting all of them right opens Section 2.
+# Answer every question with the letter of your choice, then run the check cell: it says
+# which answers are wrong. All right opens Section 2; after three tries the right
+# answers are shown and the section opens anyway.
 
 # %%
 quiz1 = quiz.Quiz(
@@ -399,7 +400,7 @@ quiz1.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = {"q1": "a", "q2": "b", "q3": "b", "q4": "c"}
+answers = quiz1.shown_letters({"q1": "a", "q2": "b", "q3": "b", "q4": "c"})
 
 # %%
 passed = quiz1.check(answers)

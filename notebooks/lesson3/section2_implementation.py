@@ -30,7 +30,7 @@ from torch import nn
 
 from practicum import train
 from practicum.coursework import common, exercise
-from practicum.lessons.lesson3 import ecg, rnn
+from practicum.lessons.lesson3 import ecg
 from practicum.lessons.lesson3.rnn import CellWeights
 
 train.seed_everything(0)
@@ -65,7 +65,8 @@ def rnn_cell(x, h, w):
 
 rnn_cell = exercise.checked(
     rnn_cell,
-    reference=rnn.rnn_cell,
+    lesson=3,
+    exercise="rnn_cell",
     cases=[(x_case, h_case, w_cases["rnn"])],
     atol=1e-6,
 )
@@ -97,7 +98,8 @@ def lstm_cell(x, state, w):
 
 lstm_cell = exercise.checked(
     lstm_cell,
-    reference=rnn.lstm_cell,
+    lesson=3,
+    exercise="lstm_cell",
     cases=[(x_case, (h_case, c_case), w_cases["lstm"])],
     atol=1e-6,
 )
@@ -131,7 +133,8 @@ def gru_cell(x, h, w):
 
 gru_cell = exercise.checked(
     gru_cell,
-    reference=rnn.gru_cell,
+    lesson=3,
+    exercise="gru_cell",
     cases=[(x_case, h_case, w_cases["gru"])],
     atol=1e-6,
 )
@@ -163,10 +166,11 @@ def unroll(cell, xs, w, state):
 xs_case = torch.randn(6, 3, 2, generator=gen)  # 6 steps
 unroll = exercise.checked(
     unroll,
-    reference=rnn.unroll,
+    lesson=3,
+    exercise="unroll",
     cases=[
-        (rnn.gru_cell, xs_case, w_cases["gru"], h_case),
-        (rnn.lstm_cell, xs_case, w_cases["lstm"], (h_case, c_case)),
+        (gru_cell, xs_case, w_cases["gru"], h_case),
+        (lstm_cell, xs_case, w_cases["lstm"], (h_case, c_case)),
     ],
     atol=1e-6,
 )
@@ -367,3 +371,12 @@ plt.show()
 # test beats have the same five classes in about the same proportions.
 #
 # **Next:** Section 3 turns to forecasting, where honest baselines are the hard part.
+
+# %% [markdown]
+# ## Your exercises
+#
+# Which of this lesson's exercises are done, and where the notebook went on with the
+# reference version instead. Go back to those: the check says what is still wrong.
+
+# %%
+exercise.summary(3)

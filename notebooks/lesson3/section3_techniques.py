@@ -283,8 +283,9 @@ plt.show()
 # %% [markdown]
 # ## Quiz
 #
-# Answer with the letter of your choice, then run the check cell. All right opens
-# Section 4.
+# Answer every question with the letter of your choice, then run the check cell: it says
+# which answers are wrong. All right opens Section 4; after three tries the right
+# answers are shown and the section opens anyway.
 
 # %%
 quiz3 = quiz.Quiz(
@@ -343,7 +344,7 @@ quiz3.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = {"q1": "a", "q2": "b", "q3": "c", "q4": "b"}
+answers = quiz3.shown_letters({"q1": "a", "q2": "b", "q3": "c", "q4": "b"})
 
 # %%
 passed = quiz3.check(answers)

@@ -16,7 +16,6 @@ from practicum.coursework import quiz
 quiz.require(3, 4, quiz_notebook="lesson3/section3_techniques.ipynb")
 
 # %%
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -56,7 +55,8 @@ def seasonal_naive(history, horizon=1):
 
 seasonal_naive = exercise.checked(
     seasonal_naive,
-    reference=fc.seasonal_naive,
+    lesson=3,
+    exercise="seasonal_naive",
     cases=[(y[:36], 1), (y[:40], 12), (y[:24], 30)],
 )
 
@@ -82,7 +82,8 @@ def make_windows(z, window, horizon=1):
 
 make_windows = exercise.checked(
     make_windows,
-    reference=fc.make_windows,
+    lesson=3,
+    exercise="make_windows",
     cases=[(np.arange(10.0), 4, 2), (fc.log_seasonal_diff(y[:60]), 13, 1)],
 )
 
@@ -229,14 +230,17 @@ print(
 # Ideas to beat the reference: a GRU or LSTM ensemble beside the CNNs, augmentation
 # (small shifts and scalings of the beats), class weights for the rare classes, more
 # seeds. Measure each idea with cross-validation on the 500 beats, never on the test
-# beats. Then submit from here (in a course notebook server the address and your
-# identity are already set):
-
-# %%
-if os.environ.get("PRACTICUM_URL"):
-    practicum.submit("lesson3-ecg5000", y_pred)
-else:
-    print("no course site here (PRACTICUM_URL is not set): submission.csv is ready to upload")
+# beats.
+#
+# When you are happy with your predictions, submit them yourself, from a cell of your own
+# (in a course notebook server the address and your identity are already set; each
+# homework has a daily limit of submissions):
+#
+# ```python
+# practicum.submit("lesson3-ecg5000", y_pred)   # or the file: "submission.csv"
+# ```
+#
+# This notebook never submits anything for you.
 
 # %% [markdown]
 # ### 2. Forecasting 1960
@@ -245,12 +249,22 @@ else:
 # values (thousands of passengers, January first). Scored by RMSE against what was
 # observed; the bars to clear are seasonal naive (50.7) and SARIMA (18.6). Any model and
 # any preparation is allowed, as long as it sees nothing after 1959. The direct network
-# above is a start:
+# above is a start. Submit your 12 values yourself when you are ready:
+#
+# ```python
+# practicum.submit("lesson3-airline-forecast", forecast_1960)
+# ```
 
 # %%
 forecast_1960 = forecasts["network, direct"]
 print("forecast of 1960:", forecast_1960.round(1))
-if os.environ.get("PRACTICUM_URL"):
-    practicum.submit("lesson3-airline-forecast", forecast_1960)
-else:
-    print("no course site here (PRACTICUM_URL is not set): nothing submitted")
+print('to submit: practicum.submit("lesson3-airline-forecast", forecast_1960)')
+
+# %% [markdown]
+# ## Your exercises
+#
+# Which of this lesson's exercises are done, and where the notebook went on with the
+# reference version instead. Go back to those: the check says what is still wrong.
+
+# %%
+exercise.summary(3)

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
-from practicum.coursework import quiz
+from practicum.coursework import exercise, quiz
 from practicum.notebook_build import build_all
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -132,10 +132,32 @@ def text(notebook: nbformat.NotebookNode) -> str:
 
 
 def assert_quizzes_unanswered(exercise: dict[str, str]) -> None:
-    """The exercise variant's quizzes are shown but not passed (no answers filled in)."""
+    """The exercise variant's quizzes are shown but not passed (no answers filled in), and
+    checking them unanswered costs no try."""
     for section in ("section1_concepts", "section3_techniques"):
         assert "q1: unanswered" in exercise[section]
-        assert "0/4 right" in exercise[section]
+        assert "0/4 answered" in exercise[section]
+        assert "not counted as a try" in exercise[section]
+
+
+def assert_exercise_summaries(outputs: dict[str, dict[str, str]], lesson: int) -> None:
+    """Each implementation notebook ends with where the lesson's exercises stand: all done
+    in the full variant; in the exercise variant none, each on the reference."""
+    names = [e.id for e in exercise.lesson_exercises(lesson)]
+    total = len(names)
+    full, student = outputs["full"], outputs["exercise"]
+    assert f"Lesson {lesson}: {total}/{total} exercises done." in full["section4_implementation"]
+    assert "progress.json" in full["section4_implementation"]
+    later = [e.id for e in exercise.lesson_exercises(lesson) if e.section == 4]
+    early = [name for name in names if name not in later]
+    assert (
+        f"Lesson {lesson}: 0/{total} exercises done; the reference was used for: "
+        f"{', '.join(early)}; not checked yet: {', '.join(later)} (Section 4)."
+    ) in student["section2_implementation"]
+    assert (
+        f"Lesson {lesson}: 0/{total} exercises done; the reference was used for: "
+        f"{', '.join(names)}."
+    ) in student["section4_implementation"]
 
 
 def assert_locked(outputs: dict[str, dict[str, str]], lesson: int) -> None:

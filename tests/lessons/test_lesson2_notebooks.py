@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from notebook_runner import FALLBACK, assert_locked, assert_quizzes_unanswered, run_lesson
+from notebook_runner import (
+    FALLBACK,
+    assert_exercise_summaries,
+    assert_locked,
+    assert_quizzes_unanswered,
+    run_lesson,
+)
 
 from practicum.data import import_files, synthetic
 
@@ -65,3 +71,9 @@ def test_a_section_stays_locked_until_its_quiz_is_passed(
     outputs: dict[str, dict[str, str]],
 ) -> None:
     assert_locked(outputs, 2)
+
+
+def test_each_implementation_notebook_ends_with_the_exercise_summary(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    assert_exercise_summaries(outputs, 2)

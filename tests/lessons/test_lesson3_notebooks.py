@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from notebook_runner import FALLBACK, assert_locked, assert_quizzes_unanswered, run_lesson
+from notebook_runner import (
+    FALLBACK,
+    assert_exercise_summaries,
+    assert_locked,
+    assert_quizzes_unanswered,
+    run_lesson,
+)
 
 from practicum.data import import_files, synthetic
 
@@ -75,10 +81,16 @@ def test_both_variants_reach_the_comparison_and_the_homework(
     assert len(re.findall(r"\) (beats|does NOT beat) SARIMA \(RMSE", last)) == 2
     assert "20 labels written to submission.csv" in last
     assert "forecast of 1960:" in last
-    assert "PRACTICUM_URL is not set" in last
+    assert 'to submit: practicum.submit("lesson3-airline-forecast"' in last
 
 
 def test_a_section_stays_locked_until_its_quiz_is_passed(
     outputs: dict[str, dict[str, str]],
 ) -> None:
     assert_locked(outputs, 3)
+
+
+def test_each_implementation_notebook_ends_with_the_exercise_summary(
+    outputs: dict[str, dict[str, str]],
+) -> None:
+    assert_exercise_summaries(outputs, 3)

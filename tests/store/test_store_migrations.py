@@ -14,7 +14,8 @@ from practicum.store.models import Base
 
 TABLES = {"users", "api_tokens", "homework", "stored_files", "submissions"}
 CREDIT_TABLES = {"credit_entries", "metered_runs", "gpu_queue", "gpu_assignments", "leases"}
-HEAD = "0002"
+EXERCISE_TABLES = {"exercise_results"}
+HEAD = "0003"
 
 
 def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path: Path) -> None:
@@ -22,9 +23,9 @@ def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path:
     upgrade(url)
     engine = make_engine(url)
     try:
-        assert set(inspect(engine).get_table_names()) == TABLES | CREDIT_TABLES | {
-            "alembic_version"
-        }
+        assert set(
+            inspect(engine).get_table_names()
+        ) == TABLES | CREDIT_TABLES | EXERCISE_TABLES | {"alembic_version"}
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
     finally:
@@ -53,3 +54,21 @@ def test_downgrade_to_base_removes_every_table(engine: Engine) -> None:
     with engine.begin() as conn:
         command.downgrade(alembic_config(conn), "base")
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+
+
+def test_exercise_results_migrate_onto_a_0002_database_and_back(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'practicum.db'}"
+    upgrade(url, "0002")
+    with sqlite3.connect(tmp_path / "practicum.db") as raw:
+        raw.execute("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert "exercise_results" in inspect(engine).get_table_names()
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0002")
+        assert "exercise_results" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+    with sqlite3.connect(tmp_path / "practicum.db") as raw:
+        assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]

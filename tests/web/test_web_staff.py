@@ -56,6 +56,8 @@ def test_gradebook_has_a_row_per_student_and_columns_per_homework(
         ),
         "complete",
         "missing",
+        "L1 exercises",
+        "L2 exercises",
     ]
     by_name = {row["student"]: row for row in rows}
     assert set(by_name) == {"ann", "bob"}  # students only

@@ -74,6 +74,14 @@ def csrf_of(html: str) -> str:
     return match[1]
 
 
+def table_cells(html: str, table_id: str) -> dict[str, list[str]]:
+    """The body rows of the page's table of that id: first cell -> the other cells' text."""
+    table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in body.split("<tr>")[1:]]
+    return {cells[0].strip(): [cell.strip() for cell in cells[1:]] for cells in rows if cells}
+
+
 def login(client: AnyClient, name: str, secret: str) -> AnyClient:
     """Log in through the form: a TestClient, or an httpx.Client on a live server."""
     form = client.get("/login")

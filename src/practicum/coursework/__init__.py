@@ -2,8 +2,12 @@
 
 Student-facing (lessons and notebooks import these):
 
-- `exercise`: checks for the notebooks' exercises, falling back to the reference;
-- `quiz`: quizzes at the end of the concept sections, and the progress they record;
+- `exercise`: checks for the notebooks' exercises, falling back to the reference (found by
+  the exercise's id in `exercise.EXERCISES`), recording each outcome, and the summary
+  that ends a notebook;
+- `quiz`: quizzes at the end of the concept sections (shuffled choices, all answers
+  checked at once, a few tries), and the sections they open;
+- `progress`: the student's progress.json (quizzes and exercises), merged and atomic;
 - `common`: smoke-mode sizing, subsampling, image grids.
 
 Course side (lessons never import these):

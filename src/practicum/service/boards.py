@@ -28,6 +28,7 @@ from practicum.course import (
     target_reached,
 )
 from practicum.grading import scoring
+from practicum.service.exercises import done_per_lesson
 
 Phase = Literal["public", "private"]
 
@@ -120,7 +121,8 @@ picks when they picked), the one completion is judged on."""
 
 def gradebook_csv(session: Session, course: Course) -> str:
     """One row per student: per homework, GRADEBOOK_FIELDS; then completion and what is
-    missing. Staff only: it holds private scores whatever the date."""
+    missing; then per course lesson the exercises done ("L1 exercises", ...). Staff only:
+    it holds private scores whatever the date."""
     best = {(row["user"], row["homework"]): row for row in store.gradebook_rows(session)}
     finals = _final_scores(session, course)
     students = session.scalars(
@@ -129,7 +131,8 @@ def gradebook_csv(session: Session, course: Course) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = [f"{hw_id}:{field}" for hw_id in course.homework for field in GRADEBOOK_FIELDS]
-    writer.writerow(["student", *columns, "complete", "missing"])
+    exercises = done_per_lesson(session, course)
+    writer.writerow(["student", *columns, "complete", "missing", *exercises.header()])
     for student in students:
         cells: list[str] = [student]
         reached: dict[str, float] = {}
@@ -148,6 +151,7 @@ def gradebook_csv(session: Session, course: Course) -> str:
             ]
         status = completion(course, reached, report_accepted=False)
         cells += ["yes" if status.complete else "no", "; ".join(status.missing)]
+        cells += [str(count) for count in exercises.of(student)]
         writer.writerow(cells)
     return out.getvalue()
 

@@ -1,7 +1,7 @@
 """Storage for the course service: users, tokens, homework, submissions and their files,
-the credit ledger, the GPU queue and leases.
+the credit ledger, the GPU queue and leases, exercise results.
 
-Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`), a
+Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`, `exercises`), a
 content-addressed file store (`files`), and engine/session/migration helpers (`db`).
 No web code here.
 """
@@ -39,6 +39,7 @@ from practicum.store.errors import (
     UnknownHomework,
     UserExists,
 )
+from practicum.store.exercises import EXERCISE_ID, exercises_done, record_exercise
 from practicum.store.files import FileStore
 from practicum.store.gpu_queue import (
     Assignment,
@@ -57,6 +58,7 @@ from practicum.store.gpu_queue import (
 from practicum.store.models import (
     ApiToken,
     CreditEntry,
+    ExerciseResult,
     GpuAssignment,
     GpuQueueEntry,
     Homework,
@@ -81,6 +83,7 @@ from practicum.store.ops import (
 )
 
 __all__ = [
+    "EXERCISE_ID",
     "ApiToken",
     "Assignment",
     "BlobCorrupt",
@@ -88,6 +91,7 @@ __all__ = [
     "CreditEntry",
     "DailyLimitReached",
     "DailyWindow",
+    "ExerciseResult",
     "FileStore",
     "GpuAssignment",
     "GpuBusy",
@@ -118,6 +122,7 @@ __all__ = [
     "create_token",
     "create_user",
     "default_url",
+    "exercises_done",
     "gc_blobs",
     "gradebook_rows",
     "grant_due_lessons",
@@ -128,6 +133,7 @@ __all__ = [
     "latest_public_scores",
     "leave_queue",
     "make_engine",
+    "record_exercise",
     "record_homework",
     "record_submission",
     "release_gpu",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     true,
 )
@@ -248,3 +249,34 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime]
+
+
+class ExerciseResult(Base):
+    """How one student's exercise of a lesson notebook went, as their notebook reported it.
+
+    `done`: the student's own code passed at least once; it stays true. `used_reference`:
+    the latest report ran on the reference version. See `store.exercises.record_exercise`.
+    """
+
+    __tablename__ = "exercise_results"
+    __table_args__ = (
+        UniqueConstraint("user_id", "lesson", "exercise"),
+        CheckConstraint("lesson BETWEEN 1 AND 99", name="lesson"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lesson: Mapped[int] = mapped_column(Integer)
+    exercise: Mapped[str] = mapped_column(String(64))
+    done: Mapped[bool] = mapped_column(Boolean)
+    used_reference: Mapped[bool] = mapped_column(Boolean)
+    first_done_at: Mapped[datetime | None]
+    """When the student's own code first passed; None while it never has."""
+    updated_at: Mapped[datetime]
+    """When the latest report came."""
+
+    def __repr__(self) -> str:
+        return (
+            f"ExerciseResult(user_id={self.user_id!r}, lesson={self.lesson!r}, "
+            f"exercise={self.exercise!r}, done={self.done!r})"
+        )

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from practicum import store
 from practicum.course import leaderboard_phase
-from practicum.service import boards, submissions
+from practicum.service import boards, exercises, submissions
 from practicum.service.answers import AnswerCorrupt, NotPublished, load_answer, submission_spec
 from practicum.web.deps import (
     ApiStaff,
@@ -26,6 +26,8 @@ from practicum.web.deps import (
     course_homework,
 )
 from practicum.web.schemas import (
+    ExerciseRecorded,
+    ExerciseReportIn,
     Leaderboard,
     Me,
     MySubmission,
@@ -100,6 +102,27 @@ def spec(homework_id: str, config: Config, course: CourseDep, _user: ApiUser) ->
     except AnswerCorrupt:
         raise HTTPException(503, f"homework {homework_id!r} cannot be scored right now") from None
     return Spec.model_validate(submission_spec(homework, answer, max_bytes=config.max_upload_bytes))
+
+
+_EXERCISE_REFUSALS: dict[int | str, dict[str, object]] = {
+    401: _REFUSALS[401],
+    422: {"description": "a malformed report, or a lesson the course does not have"},
+}
+
+
+@router.post("/exercises", response_model=ExerciseRecorded, responses=_EXERCISE_REFUSALS)
+def record_exercise(
+    report: ExerciseReportIn, course: CourseDep, user: ApiUser, db: WriteDb, now: Now
+) -> ExerciseRecorded:
+    """Record an exercise check a notebook ran; reporting the same result again is harmless,
+    and an exercise once done stays done."""
+    try:
+        exercises.record(
+            db, course, exercises.ExerciseReport(user=user, at=now, **report.model_dump())
+        )
+    except exercises.UnknownLesson as exc:
+        raise HTTPException(422, str(exc)) from None
+    return ExerciseRecorded()
 
 
 @router.get("/me", response_model=Me)

@@ -1,11 +1,12 @@
-"""Staff pages: every submission, each homework's publish status, the gradebook."""
+"""Staff pages: every submission, each homework's publish status, exercises done per lesson,
+the gradebook."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from practicum.service import boards, submissions
+from practicum.service import boards, exercises, submissions
 from practicum.web.deps import Browser, CourseDep, Pages, ReadDb, StaffPageUser
 from practicum.web.pages import PAGE_HEADERS
 
@@ -32,6 +33,7 @@ def overview(
         homework=boards.homework_status(db, course),
         submissions=submissions.recent_submissions(db, SHOWN_SUBMISSIONS),
         shown=SHOWN_SUBMISSIONS,
+        exercises=exercises.done_per_lesson(db, course),
     )
 
 

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
+from practicum.store import EXERCISE_ID
+
 
 class FromAttributes(BaseModel):
     """An answer validated from an object's attributes (also from its own field names, as
@@ -100,3 +102,29 @@ class StaffSubmission(FromAttributes):
     full_score: float
     late_note: str | None
     picked: bool
+
+
+class ExerciseReportIn(BaseModel):
+    """What a notebook sends after an exercise check (`POST /api/exercises`).
+
+    Strict: JSON types must match exactly ("1" is not a lesson, "yes" not a boolean), and
+    unknown fields are refused, so nothing the schema did not check reaches the database.
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    lesson: int = Field(ge=1, le=99, description="The lesson's number in the course.")
+    exercise: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=f"^{EXERCISE_ID}$",
+        description="The exercise's id in its notebook: a-z, 0-9, '_', '-', '.'.",
+    )
+    done: bool
+    """The check passed."""
+    used_reference: bool
+    """The notebook went on with the reference version."""
+
+
+class ExerciseRecorded(BaseModel):
+    recorded: bool = True
