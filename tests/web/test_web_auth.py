@@ -196,6 +196,8 @@ def test_tokens_made_on_the_account_page_work_until_revoked(
     )
     assert answer.status_code == 303
     assert fresh.get("/api/me", headers=headers).status_code == 401
+    beyond = bob.post(f"/account/tokens/{2**63}/revoke", data={"csrf_token": csrf_of(made.text)})
+    assert beyond.status_code == 404  # no row can have that id: not found, never a 500
 
 
 def test_openapi_and_docs_are_served(fresh: TestClient) -> None:

@@ -35,6 +35,8 @@ def test_students_download_only_their_own_files(
     other = ann.get(f"/submissions/{bobs}/file")
     missing = ann.get("/submissions/999999/file")
     assert other.status_code == missing.status_code == 404  # indistinguishable
+    for beyond in (2**63, 0, -1):  # no row can have these ids: not found, never a 500
+        assert ann.get(f"/submissions/{beyond}/file").status_code == 404
     assert bob.get(f"/submissions/{bobs}/file").status_code == 200
     assert tara.get(f"/submissions/{anns}/file").status_code == 200  # staff: anyone's
 

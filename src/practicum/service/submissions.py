@@ -219,7 +219,8 @@ def own_submission(session: Session, user: store.User, submission_id: int) -> st
 
     Someone else's submission answers exactly like a missing one, so ids reveal nothing.
     """
-    submission = session.get(store.Submission, submission_id)
+    fits = store.fits_row_id(submission_id)
+    submission = session.get(store.Submission, submission_id) if fits else None
     if submission is None or (user.role != "staff" and submission.user_id != user.id):
         raise LookupError(f"submission {submission_id} not found")
     return submission

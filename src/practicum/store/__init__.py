@@ -27,7 +27,7 @@ from practicum.store.credits import (
     is_metered,
     staff_grant,
 )
-from practicum.store.db import default_url, make_engine, session_scope, upgrade
+from practicum.store.db import default_url, fits_row_id, make_engine, session_scope, upgrade
 from practicum.store.errors import (
     BlobCorrupt,
     BlobMissing,
@@ -123,6 +123,7 @@ __all__ = [
     "create_user",
     "default_url",
     "exercises_done",
+    "fits_row_id",
     "gc_blobs",
     "gradebook_rows",
     "grant_due_lessons",

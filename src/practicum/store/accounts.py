@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from practicum.store.db import fits_row_id
 from practicum.store.errors import InvalidName, UserExists
 from practicum.store.models import ROLES, ApiToken, User, utcnow
 
@@ -133,7 +134,7 @@ def revoke_token(
     session: Session, user: User, token_id: int, *, now: datetime | None = None
 ) -> bool:
     """Revoke one of `user`'s tokens; False if it is not theirs or already revoked."""
-    row = session.get(ApiToken, token_id)
+    row = session.get(ApiToken, token_id) if fits_row_id(token_id) else None
     if row is None or row.user_id != user.id or row.revoked_at is not None:
         return False
     row.revoked_at = now or utcnow()

@@ -37,6 +37,16 @@ def default_url() -> str:
     return f"sqlite:///{state_home() / 'practicum.db'}"
 
 
+MAX_ROW_ID = 2**63 - 1
+"""The largest id a row can have (a signed 64-bit integer, in SQLite and PostgreSQL)."""
+
+
+def fits_row_id(value: int) -> bool:
+    """Whether `value` can be a row id: a larger number from a URL would make the driver
+    fail (a 500) where the answer is simply that no such row exists."""
+    return 0 < value <= MAX_ROW_ID
+
+
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     url = url or default_url()
     parsed = make_url(url)
