@@ -60,23 +60,25 @@ def test_db_upgrade_on_a_fresh_state_is_repeatable(tmp_path: Path) -> None:
 
 
 def test_users_add_with_password_stdin_then_list() -> None:
-    result = invoke("users", "add", "tara", "--role", "staff", "--password-stdin", stdin="s3cret\n")
+    result = invoke(
+        "users", "add", "tara", "--role", "staff", "--password-stdin", stdin="Tr0ub4dor&3-s3cret\n"
+    )
     assert result.exit_code == 0, result.output
-    assert "created staff tara" in result.output and "s3cret" not in result.output
+    assert "created staff tara" in result.output and "Tr0ub4dor&3-s3cret" not in result.output
     assert invoke("users", "add", "ann", "--no-password").exit_code == 0
     engine = store.make_engine(load_config().database_url)
     with store.session_scope(engine) as session:
-        assert store.verify_password(session, "tara", "s3cret") is not None
-        assert store.verify_password(session, "tara", "s3cret\n") is None
+        assert store.verify_password(session, "tara", "Tr0ub4dor&3-s3cret") is not None
+        assert store.verify_password(session, "tara", "Tr0ub4dor&3-s3cret\n") is None
     engine.dispose()
     listing = invoke("users", "list").output
     assert "tara" in listing and "staff" in listing and "ann" in listing and "hub only" in listing
 
 
 def test_users_add_prompts_twice_with_hidden_input() -> None:
-    result = invoke("users", "add", "bob", stdin="pw-one\npw-one\n")
+    result = invoke("users", "add", "bob", stdin="pw-one-Kettle-9z\npw-one-Kettle-9z\n")
     assert result.exit_code == 0, result.output
-    assert "Repeat for confirmation" in result.output and "pw-one" not in result.output
+    assert "Repeat for confirmation" in result.output and "pw-one-Kettle-9z" not in result.output
 
 
 def test_users_add_errors_are_one_line() -> None:
@@ -87,6 +89,21 @@ def test_users_add_errors_are_one_line() -> None:
         invoke("users", "add", "carl", "--password-stdin", stdin="\n"), "empty password"
     )
     assert invoke("users", "add", "dan", "--role", "admin").exit_code == 2  # click's usage error
+
+
+def test_users_add_refuses_short_or_weak_passwords_with_the_reason() -> None:
+    _one_error_line(
+        invoke("users", "add", "carl", "--password-stdin", stdin="x\n"), "at least 10 characters"
+    )
+    _one_error_line(
+        invoke("users", "add", "carl", "--password-stdin", stdin="password123\n"),
+        "too easy to guess",
+    )
+    _one_error_line(  # the user's own name does not make a password strong
+        invoke("users", "add", "carlosmith", "--password-stdin", stdin="carlosmith1\n"),
+        "too easy to guess",
+    )
+    assert "carl" not in invoke("users", "list").output
 
 
 def test_tokens_create_prints_the_token_once_and_it_works() -> None:

@@ -15,7 +15,8 @@ from practicum.store.models import Base
 TABLES = {"users", "api_tokens", "homework", "stored_files", "submissions"}
 CREDIT_TABLES = {"credit_entries", "metered_runs", "gpu_queue", "gpu_assignments", "leases"}
 EXERCISE_TABLES = {"exercise_results"}
-HEAD = "0003"
+LOGIN_TABLES = {"login_failures", "login_locks"}
+HEAD = "0004"
 
 
 def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path: Path) -> None:
@@ -25,7 +26,7 @@ def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path:
     try:
         assert set(
             inspect(engine).get_table_names()
-        ) == TABLES | CREDIT_TABLES | EXERCISE_TABLES | {"alembic_version"}
+        ) == TABLES | CREDIT_TABLES | EXERCISE_TABLES | LOGIN_TABLES | {"alembic_version"}
         with engine.begin() as conn:
             conn.exec_driver_sql("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
     finally:
@@ -72,3 +73,31 @@ def test_exercise_results_migrate_onto_a_0002_database_and_back(tmp_path: Path) 
         engine.dispose()
     with sqlite3.connect(tmp_path / "practicum.db") as raw:
         assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]
+
+
+def test_login_throttle_and_session_epoch_migrate_onto_a_0003_database_and_back(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'practicum.db'}"
+    upgrade(url, "0003")
+    with sqlite3.connect(tmp_path / "practicum.db") as raw:
+        raw.execute(
+            "INSERT INTO users (name, role, password_hash, created_at) "
+            "VALUES ('ann', 'student', 'h', '2026-01-01')"
+        )
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        assert set(inspect(engine).get_table_names()) >= LOGIN_TABLES
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT name, session_epoch FROM users").fetchall()
+        assert [tuple(row) for row in rows] == [("ann", 0)]
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0003")
+        assert not LOGIN_TABLES & set(inspect(engine).get_table_names())
+        columns = {column["name"] for column in inspect(engine).get_columns("users")}
+        assert "session_epoch" not in columns
+    finally:
+        engine.dispose()
+    with sqlite3.connect(tmp_path / "practicum.db") as raw:
+        assert raw.execute("SELECT name, password_hash FROM users").fetchall() == [("ann", "h")]

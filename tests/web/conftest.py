@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "service"))  # tiny_homework
 
@@ -50,6 +51,9 @@ def clock(service: Service) -> Iterator[Clock]:
     yield clock
     service.app.dependency_overrides = {}
     forget_submissions(service.engine, service.files)
+    with store.session_scope(service.engine) as session:  # no test inherits a login lock
+        session.execute(delete(store.LoginFailure))
+        session.execute(delete(store.LoginLock))
 
 
 @pytest.fixture

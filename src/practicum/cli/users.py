@@ -13,6 +13,7 @@ from practicum import store
 from practicum.cli.common import console, fail, when, with_engine
 from practicum.settings.service import ServiceConfig
 from practicum.store.models import Role
+from practicum.store.passwords import check_password
 
 app = typer.Typer(help="Service accounts: students and staff.", no_args_is_help=True)
 
@@ -47,6 +48,8 @@ def users_add(
 
     def action(config: ServiceConfig, engine: Engine) -> None:
         password = None if no_password else _read_password(password_stdin)
+        if password is not None:
+            check_password(password, name)  # WeakPassword: one red line with the reason
         with store.session_scope(engine) as session:
             user = store.create_user(session, name, role, password)
             console.print(f"created {user.role} {user.name} (id {user.id})")

@@ -458,3 +458,33 @@ def to_file_bytes(parsed: Parsed, spec: SubmissionSpec) -> tuple[bytes, str]:
     )
     rows = "".join(f"{i},{v}\n" for i, v in enumerate(text))
     return f"{header}\n{rows}".encode(), "submission.csv"
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload size caps
+
+CAP_SLACK_BYTES = 64 * 2**10
+"""Room for a header, a BOM, CRLF line ends and a .npy header, on top of the rows."""
+CAP_BYTES_PER_ROW = {"labels": 64, "regression": 128, "tokens": 4096}
+"""Generous bytes per row: `12345678,"9"\\r\\n` is 15, `-1.2345678901234567e-05` is 23."""
+CAP_BYTES_PER_PIXEL = 32
+"""An image value as CSV text (`0.123456789012345678,`) or float64 in a .npy (8)."""
+
+
+def upload_cap(spec: SubmissionSpec, limit: int) -> int:
+    """The most bytes a valid file in `spec`'s format can plausibly need, never over `limit`
+    (the service-wide cap): a file larger than this is refused before it is parsed."""
+    if spec.kind == "images":
+        per_row = CAP_BYTES_PER_PIXEL * spec.image_size
+    else:
+        per_row = CAP_BYTES_PER_ROW[spec.kind]
+    return min(limit, spec.n_items * per_row + CAP_SLACK_BYTES)
+
+
+def format_size(n: int) -> str:
+    """Bytes in the unit a person reads them in: 812 bytes, 70.3 KB, 40 MB."""
+    if n < 2**10:
+        return f"{n} bytes"
+    if n < 2**20:
+        return f"{n / 2**10:.1f}".removesuffix(".0") + " KB"
+    return f"{n / 2**20:.1f}".removesuffix(".0") + " MB"

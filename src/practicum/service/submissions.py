@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from practicum import store
 from practicum.course import Course, Homework, apply_late_policy, is_open
 from practicum.course import submissions_left_today as left_today
 from practicum.grading.scoring import Scores, score
-from practicum.grading.submission import parse_submission
+from practicum.grading.submission import SubmissionSpec, parse_submission, upload_cap
 from practicum.service import boards
 from practicum.service.answers import (
     Answer,
@@ -133,34 +133,104 @@ def published(session: Session, course: Course, homework_id: str) -> store.Homew
     return record
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A submission the homework takes now, before its file is read: what the file must look
+    like (`spec`, whose `max_bytes` is the homework's own upload cap) and what scores it."""
+
+    homework_id: str
+    homework: Homework
+    higher_is_better: bool
+    metric: str
+    answer: Answer
+    spec: SubmissionSpec
+    left: Allowance
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A checked and scored submission, not yet recorded."""
+
+    request: SubmissionRequest
+    admission: Admission
+    raw: Scores
+
+
+@dataclass(frozen=True)
+class Recorded:
+    submission: store.Submission
+    left: Allowance
+    """Today's allowance as counted inside the recording transaction."""
+
+
 def submit(ctx: SubmitContext, request: SubmissionRequest) -> SubmitOutcome:
     """Validate, score and record one submission, or raise without recording anything.
 
     Checks run cheapest first: the homework is published, it is open (late policy), today's
-    limit has room (re-checked atomically when recording), the file is valid.
+    limit has room (re-checked atomically when recording), the file is valid. The web runs
+    the same three steps, `admit` and `score_submission` outside the write lock and
+    `record` inside it; this runs them in one transaction.
     """
-    homework_id, now = request.homework_id, request.at
-    record = published(ctx.db, ctx.course, homework_id)
+    admission = admit(ctx, request.homework_id, request.user, request.at)
+    scored = score_submission(admission, request)
+    recorded = record(ctx, scored)
+    return outcome(ctx, recorded, request.user, request.at)
+
+
+def admit(ctx: SubmitContext, homework_id: str, user: store.User, now: datetime) -> Admission:
+    """Whether `user` may submit to the homework now (published, open, today's limit not
+    reached yet), and the format and hidden answer to check the file against. Only reads,
+    so it may run in a read-only snapshot; `record` re-checks the limit."""
+    record_ = published(ctx.db, ctx.course, homework_id)
     homework = ctx.course.homework[homework_id]
     if not is_open(homework, now):
-        _, reason = apply_late_policy(homework, 0.0, record.higher_is_better, now)  # which date
+        _, reason = apply_late_policy(homework, 0.0, record_.higher_is_better, now)  # which date
         raise HomeworkClosed(f"homework {homework_id!r} is {reason}")
-    left = allowance(ctx.db, ctx.course, homework, request.user, now)
+    left = allowance(ctx.db, ctx.course, homework, user, now)
     if left.remaining == 0:  # checked early so spam costs no parsing; the store re-checks
         raise store.DailyLimitReached(homework_id, homework.daily_limit, left.resets_at)
     answer = _hidden_answer(ctx.config, homework_id)
     spec = submission_spec(homework, answer, max_bytes=ctx.config.max_upload_bytes)
-    parsed = parse_submission(request.content, spec, filename=request.filename)
-    raw = score(parsed, answer.y_test, answer.public_mask, record.metric)
+    spec = replace(spec, max_bytes=upload_cap(spec, ctx.config.max_upload_bytes))
+    return Admission(
+        homework_id, homework, record_.higher_is_better, record_.metric, answer, spec, left
+    )
 
-    row = _scored_row(request, homework, record.higher_is_better, raw)
+
+def score_submission(admission: Admission, request: SubmissionRequest) -> Scored:
+    """Parse the file against the homework's format and score it on the hidden answer
+    (SubmissionError if invalid); touches no database."""
+    answer = admission.answer
+    parsed = parse_submission(request.content, admission.spec, filename=request.filename)
+    raw = score(parsed, answer.y_test, answer.public_mask, admission.metric)
+    return Scored(request, admission, raw)
+
+
+def record(ctx: SubmitContext, scored: Scored) -> Recorded:
+    """Record an already scored submission in `ctx.db`'s (write) transaction, counting
+    today's submissions again there: this count, not `admit`'s, is authoritative."""
+    request, homework = scored.request, scored.admission.homework
+    record_ = published(ctx.db, ctx.course, request.homework_id)
+    left = allowance(ctx.db, ctx.course, homework, request.user, request.at)
+    if left.remaining == 0:
+        raise store.DailyLimitReached(request.homework_id, homework.daily_limit, left.resets_at)
+    row = _scored_row(request, homework, record_.higher_is_better, scored.raw)
     day = store.DailyWindow(left.day_start, left.resets_at, homework.daily_limit)
     store.record_submission(ctx.db, ctx.files, row, request.content, day)
-    board = boards.leaderboard(ctx.db, ctx.course, homework_id, now)
+    return Recorded(row, left)
+
+
+def outcome(
+    ctx: SubmitContext, recorded: Recorded, user: store.User, now: datetime
+) -> SubmitOutcome:
+    """What the student is told: the score, their rank on the board as it is now, and
+    what is left of today's limit."""
+    row, left = recorded.submission, recorded.left
+    board = boards.leaderboard(ctx.db, ctx.course, row.homework_id, now)
     return SubmitOutcome(
         submission_id=row.id,
         public_score=row.public_score,
-        rank=next((r.rank for r in board.rows if r.student == request.user.name), None),
+        rank=next((r.rank for r in board.rows if r.student == user.name), None),
         n_ranked=len(board.rows),
         remaining_today=left.remaining - 1,
         resets_at=left.resets_at,

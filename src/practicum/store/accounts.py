@@ -62,7 +62,14 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str | None) -> None:
+    """A new password (or none) also ends every session of the user's."""
     user.password_hash = None if password is None else _hasher.hash(password)
+    end_sessions(session, user)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session cookie issued to `user` so far stops working (each carries the epoch)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
     session.flush()
 
 
@@ -85,8 +92,9 @@ def verify_password(session: Session, name: str, password: str) -> User | None:
         return None
     if user is None or stored is None:
         return None
-    if _hasher.check_needs_rehash(stored):
-        set_password(session, user, password)
+    if _hasher.check_needs_rehash(stored):  # same password: sessions stay valid
+        user.password_hash = _hasher.hash(password)
+        session.flush()
     return user
 
 

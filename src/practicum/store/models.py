@@ -101,6 +101,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
     admitted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Written into every session cookie; raising it ends every copy of every cookie.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -280,3 +282,30 @@ class ExerciseResult(Base):
             f"ExerciseResult(user_id={self.user_id!r}, lesson={self.lesson!r}, "
             f"exercise={self.exercise!r}, done={self.done!r})"
         )
+
+
+class LoginFailure(Base):
+    """A wrong password, counted against the account name and the client's address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        CheckConstraint(_one_of("scope", ("account", "address")), name="scope"),
+        Index("ix_login_failures_scope_key_at", "scope", "key", "failed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(100))
+    failed_at: Mapped[datetime]
+
+
+class LoginLock(Base):
+    """An account name or address refused until `locked_until`; `strikes` lock-outs so far."""
+
+    __tablename__ = "login_locks"
+    __table_args__ = (CheckConstraint(_one_of("scope", ("account", "address")), name="scope"),)
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    locked_until: Mapped[datetime]
+    strikes: Mapped[int] = mapped_column(Integer)

@@ -1,5 +1,5 @@
 """The course service's web app: pages for students and staff, and the JSON API that
-`practicum.submit` calls from notebooks (OpenAPI at /openapi.json, docs at /docs).
+`practicum.submit` calls from notebooks (OpenAPI at /openapi.json, Swagger UI at /docs from local files; no ReDoc).
 
 Standalone (development, tests): local accounts log in with a password. Hub mode
 (`hub=HubMode(...)`, `practicum serve --hub`): the same app under the hub's service prefix,
@@ -23,6 +23,7 @@ from practicum.course import Course
 from practicum.hub.metering import run_metering_forever
 from practicum.settings.service import ServiceConfig, load_config
 from practicum.web import (
+    api_docs,
     errors,
     routes_api,
     routes_auth,
@@ -73,6 +74,8 @@ def create_app(
         version=__version__,
         summary="Homework submissions and leaderboards of a Practicum course.",
         lifespan=lifespan,
+        docs_url=None,  # served by api_docs from local files, not a CDN
+        redoc_url=None,
     )
     app.state.config = config
     app.state.course = course
@@ -86,6 +89,7 @@ def create_app(
     app.add_middleware(
         BodyLimit, max_upload_bytes=config.max_upload_bytes, reject=errors.reject_upload
     )
+    api_docs.install(app)
     static = resources.files("practicum.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     if hub is not None:

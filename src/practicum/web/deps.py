@@ -163,9 +163,19 @@ class LoginRequired(Exception):
 
 def _cookie_user(session: Session, browser: WebSession) -> store.User:
     user = session.get(store.User, browser.user_id) if browser.user_id is not None else None
-    if user is None:
+    if user is None or user.session_epoch != browser.epoch:  # ended server-side
         raise LoginRequired
     return user
+
+
+def end_browser_sessions(session: Session, browser: WebSession) -> None:
+    """At logout: every copy of this browser's cookie (and the user's other sessions) ends.
+    A cookie already ended changes nothing."""
+    if browser.user_id is None:
+        return
+    user = session.get(store.User, browser.user_id)
+    if user is not None and user.session_epoch == browser.epoch:
+        store.end_sessions(session, user)
 
 
 def page_user(db: ReadDb, browser: Browser) -> store.User:

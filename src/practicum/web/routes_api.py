@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile
+from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from practicum import store
@@ -21,7 +21,6 @@ from practicum.web.deps import (
     Config,
     CourseDep,
     Now,
-    Submitting,
     WriteDb,
     course_homework,
 )
@@ -37,6 +36,7 @@ from practicum.web.schemas import (
     StaffSubmission,
     SubmitResult,
 )
+from practicum.web.submit_deps import SubmitApiUser, SubmitService
 from practicum.web.submit_flow import Failure, submit_upload
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -54,15 +54,16 @@ _REFUSALS: dict[int | str, dict[str, object]] = {
 @router.post(
     "/homework/{homework_id}/submissions", response_model=SubmitResult, responses=_REFUSALS
 )
-def submit(
+async def submit(
+    request: Request,
     homework_id: str,
     file: Annotated[UploadFile, File(description="submission.csv (or .txt / .npy)")],
-    user: ApiUser,
-    ctx: Submitting,
+    user_id: SubmitApiUser,
+    parts: SubmitService,
     now: Now,
 ) -> Response | SubmitResult:
     """Validate, score and record a submission; answers the public score and rank."""
-    outcome = submit_upload(ctx, homework_id, user, file, now)
+    outcome = await submit_upload(request, parts, homework_id, user_id, file, now)
     if isinstance(outcome, Failure):
         return JSONResponse(
             {"detail": outcome.message, **outcome.extra}, outcome.status, headers=outcome.headers

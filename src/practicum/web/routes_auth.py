@@ -4,6 +4,7 @@ notebooks and scripts use. Behind JupyterHub, `routes_hub_auth` comes first and 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -11,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from practicum import store
+from practicum.store import throttle
 from practicum.web.deps import (
     Browser,
     CourseDep,
@@ -20,6 +22,7 @@ from practicum.web.deps import (
     PageUser,
     ReadDb,
     WriteDb,
+    end_browser_sessions,
     get_codec,
     get_renderer,
 )
@@ -37,6 +40,7 @@ def _login_page(
     *,
     error: str = "",
     name: str = "",
+    status_code: int | None = None,
 ) -> Response:
     return get_renderer(request).page(
         request,
@@ -44,17 +48,26 @@ def _login_page(
         course=course,
         browser=browser,
         user=None,
-        status_code=401 if error else 200,
+        status_code=status_code or (401 if error else 200),
         next_page=safe_next(next_page),
         error=error,
         name=name,
     )
 
 
+def locked_message(until: datetime, course: CourseDep) -> str:
+    """The refusal during a lock, with the time it ends in the course's time zone."""
+    return f"too many attempts, try again at {until.astimezone(course.timezone):%H:%M}"
+
+
 @router.get("/login")
-def login_form(request: Request, course: CourseDep, browser: Browser, next: str = "/") -> Response:
+def login_form(
+    request: Request, course: CourseDep, browser: Browser, db: ReadDb, next: str = "/"
+) -> Response:
     if browser.user_id is not None:
-        return RedirectResponse(base_path(request) + safe_next(next), status_code=303)
+        user = db.get(store.User, browser.user_id)
+        if user is not None and user.session_epoch == browser.epoch:
+            return RedirectResponse(base_path(request) + safe_next(next), status_code=303)
     return _login_page(request, course, browser, next)
 
 
@@ -67,20 +80,51 @@ def login(
     _csrf: CsrfChecked,
     name: Annotated[str, Form(max_length=100)],
     password: Annotated[str, Form(max_length=1000)],
+    now: Now,
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    user = store.verify_password(db, name.strip().lower(), password)
-    if user is None:
+    """Wrong passwords are counted per name and per address (`store.throttle`): during a
+    lock every attempt is refused with 429, the right password too."""
+    key = name.strip().lower()
+    address = request.client.host if request.client else None
+    until = throttle.locked_until(db, key, address, now)
+    if until is None:
+        user = store.verify_password(db, key, password)
+        if user is not None:
+            throttle.record_success(db, key)
+            response = RedirectResponse(base_path(request) + safe_next(next), status_code=303)
+            session = WebSession.fresh(user.id, user.session_epoch)
+            get_codec(request).store(response, request, session)
+            return response
+        # The failure that reaches the limit is answered as wrong; the lock refuses the next.
+        throttle.record_failure(db, key, address, now)
         return _login_page(
             request, course, browser, next, error="wrong name or password", name=name
         )
-    response = RedirectResponse(base_path(request) + safe_next(next), status_code=303)
-    get_codec(request).store(response, request, WebSession.fresh(user.id))
-    return response
+    return _login_page(
+        request,
+        course,
+        browser,
+        next,
+        error=locked_message(until, course),
+        name=name,
+        status_code=429,
+    )
 
 
 @router.post("/logout")
-def logout(request: Request, _csrf: CsrfChecked) -> Response:
+def logout(request: Request, browser: Browser, db: WriteDb, _csrf: CsrfChecked) -> Response:
+    """Out of this browser, and every copy of its cookie stops working too."""
+    end_browser_sessions(db, browser)
+    response = RedirectResponse(base_path(request) + "/login", status_code=303)
+    get_codec(request).clear(response, request)
+    return response
+
+
+@router.post("/account/sessions/end")
+def sign_out_everywhere(request: Request, user: FormUser, db: WriteDb) -> Response:
+    """Every session of the user's, on every device, this one included, ends."""
+    store.end_sessions(db, user)
     response = RedirectResponse(base_path(request) + "/login", status_code=303)
     get_codec(request).clear(response, request)
     return response

@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 from tornado.web import HTTPError as TornadoHTTPError
 
 from practicum.store.credits import grant_due_lessons
-from practicum.web.deps import CourseDep, CsrfChecked, Now, get_codec, hub_mode, write_transaction
+from practicum.web.deps import (
+    Browser,
+    CourseDep,
+    CsrfChecked,
+    Now,
+    end_browser_sessions,
+    get_codec,
+    hub_mode,
+    write_transaction,
+)
 from practicum.web.hub_mode import HubMode
 from practicum.web.hub_users import HubUserRefused, hub_user_from_model, sign_in
 from practicum.web.pages import base_path
@@ -116,19 +125,19 @@ async def oauth_callback(
     if who is None:
         raise HTTPException(403, "the hub did not name a user for this login")
 
-    def enter(db: Session) -> int:
+    def enter(db: Session) -> tuple[int, int]:
         user = sign_in(db, who, mode.settings.auth.staff, now)
         # The dashboard shows opened lessons' credits at once, not after the next tick.
         grant_due_lessons(db, user, course, now)
-        return user.id
+        return user.id, user.session_epoch
 
     try:
-        user_id = await write_transaction(request, enter)
+        user_id, epoch = await write_transaction(request, enter)
     except HubUserRefused as exc:
         raise HTTPException(403, str(exc)) from None
     response = RedirectResponse(base_path(request) + pending.next_page, status_code=303)
     response.delete_cookie(OAUTH_COOKIE, path=cookie_path(request))
-    get_codec(request).store(response, request, WebSession.fresh(user_id))
+    get_codec(request).store(response, request, WebSession.fresh(user_id, epoch))
     return response
 
 
@@ -149,8 +158,12 @@ def no_password_login(request: Request) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, mode: HubModeDep, _csrf: CsrfChecked) -> Response:
-    """Out of the course site and the hub: else /login would log straight back in."""
+async def logout(
+    request: Request, mode: HubModeDep, browser: Browser, _csrf: CsrfChecked
+) -> Response:
+    """Out of the course site and the hub: else /login would log straight back in. Every
+    copy of the session cookie ends too."""
+    await write_transaction(request, lambda db: end_browser_sessions(db, browser))
     response = RedirectResponse(mode.hub_url("logout"), status_code=303)
     get_codec(request).clear(response, request)
     return response

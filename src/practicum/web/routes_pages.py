@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
@@ -26,7 +27,6 @@ from practicum.web.deps import (
     Now,
     PageUser,
     ReadDb,
-    Submitting,
     WriteDb,
     course_homework,
     get_codec,
@@ -35,6 +35,7 @@ from practicum.web.deps import (
 from practicum.web.pages import base_path
 from practicum.web.routes_credits import HubServers, dashboard_panel
 from practicum.web.security import WebSession
+from practicum.web.submit_deps import SubmitFormUser, SubmitService
 from practicum.web.submit_flow import Failure, submit_upload
 
 router = APIRouter(include_in_schema=False)
@@ -159,34 +160,42 @@ def homework(
 
 
 @router.post("/homework/{homework_id}/submissions")
-def submit(
+async def submit(
     request: Request,
     homework_id: str,
     file: Annotated[UploadFile, File()],
-    user: FormUser,
+    user_id: SubmitFormUser,
     browser: Browser,
-    ctx: Submitting,
+    parts: SubmitService,
     now: Now,
 ) -> Response:
     """Take an upload from the form; a refusal re-renders the page with the reason."""
-    course_homework(ctx.course, homework_id)
-    outcome = submit_upload(ctx, homework_id, user, file, now)
+    course_homework(parts.course, homework_id)
+    outcome = await submit_upload(request, parts, homework_id, user_id, file, now)
     if isinstance(outcome, Failure):
         if outcome.status == 404:
             raise HTTPException(404, outcome.message)
         named = f"{submissions.safe_filename(file.filename)}: {outcome.message}"
-        return homework_page(
-            request,
-            db=ctx.db,
-            config=ctx.config,
-            course=ctx.course,
-            user=user,
-            browser=browser.with_failure((homework_id, named)),
-            now=now,
-            homework_id=homework_id,
-            status_code=outcome.status,
-            headers=outcome.headers,
-        )
+
+        def refused_page() -> Response:
+            with store.session_scope(parts.engine, read_only=True) as db:
+                user = db.get(store.User, user_id)
+                if user is None:
+                    raise HTTPException(401, "the account no longer exists")
+                return homework_page(
+                    request,
+                    db=db,
+                    config=parts.config,
+                    course=parts.course,
+                    user=user,
+                    browser=browser.with_failure((homework_id, named)),
+                    now=now,
+                    homework_id=homework_id,
+                    status_code=outcome.status,
+                    headers=outcome.headers,
+                )
+
+        return await anyio.to_thread.run_sync(refused_page)
     target = f"{base_path(request)}/homework/{homework_id}?submitted={outcome.submission_id}#score"
     response = RedirectResponse(target, status_code=303)
     if browser.failed:

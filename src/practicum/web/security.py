@@ -1,6 +1,8 @@
 """Browser sessions and CSRF tokens, in one signed cookie.
 
-The cookie holds who is logged in, the session's CSRF token, the message of the last
+The cookie holds who is logged in (with the user's session epoch, which logout, a new
+password or "sign out everywhere" raise in the database, ending every copy of the cookie
+server-side), the session's CSRF token, the message of the last
 failed upload and the outcome of the last dashboard action; it is signed (itsdangerous),
 so it cannot be forged, and it expires. Every visitor gets one before their first form,
 the login form included: a form posted from another site cannot know the token, so it is
@@ -28,6 +30,8 @@ MAX_REMEMBERED_ERROR = 500
 class WebSession:
     csrf: str
     user_id: int | None = None
+    epoch: int = 0
+    """The user's session epoch at login: raising it in the database ends this session."""
     failed: tuple[str, str] | None = None
     """(homework id, message) of the last refused upload, shown on the homework page."""
     notice: tuple[str, str] | None = None
@@ -36,10 +40,10 @@ class WebSession:
     """Whether the response must (re)send the cookie."""
 
     @classmethod
-    def fresh(cls, user_id: int | None = None) -> WebSession:
+    def fresh(cls, user_id: int | None = None, epoch: int = 0) -> WebSession:
         """A new session with a new CSRF token: at login too, so a token planted before
         login is worthless after it."""
-        return cls(csrf=secrets.token_urlsafe(32), user_id=user_id, changed=True)
+        return cls(csrf=secrets.token_urlsafe(32), user_id=user_id, epoch=epoch, changed=True)
 
     def with_failure(self, failed: tuple[str, str] | None) -> WebSession:
         if failed is not None:
@@ -64,6 +68,8 @@ class SessionCodec:
 
     def dumps(self, session: WebSession) -> str:
         data: dict[str, Any] = {"csrf": session.csrf, "uid": session.user_id}
+        if session.epoch:
+            data["ep"] = session.epoch
         if session.failed:
             data["failed"] = list(session.failed)
         if session.notice:
@@ -79,10 +85,11 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
             return None
-        uid = data.get("uid")
+        uid, epoch = data.get("uid"), data.get("ep", 0)
         return WebSession(
             csrf=data["csrf"],
             user_id=uid if isinstance(uid, int) else None,
+            epoch=epoch if isinstance(epoch, int) else -1,
             failed=_pair(data.get("failed")),
             notice=_pair(data.get("notice")),
         )

@@ -7,23 +7,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from fastapi import UploadFile
+import anyio
+from fastapi import HTTPException, Request, UploadFile
 
-from practicum.grading.submission import SubmissionError
+from practicum import store
+from practicum.grading.submission import SubmissionError, format_size
 from practicum.service import submissions
 from practicum.service.submissions import (
     HomeworkClosed,
     HomeworkNotFound,
     ScoringUnavailable,
     SubmissionRequest,
-    SubmitContext,
     SubmitOutcome,
     SubmitRefused,
 )
-from practicum.store import DailyLimitReached, User
-from practicum.web.uploads import UploadTooLarge, read_upload
+from practicum.store import DailyLimitReached
+from practicum.web.deps import write_transaction
+from practicum.web.submit_deps import SubmitParts
+from practicum.web.uploads import UploadTooLarge, read_upload, upload_size
 
 SUBMIT_ERRORS = (SubmitRefused, SubmissionError, DailyLimitReached, UploadTooLarge)
 """What `submissions.submit` and reading the upload may raise on purpose."""
@@ -45,18 +49,72 @@ class Failure:
     """More JSON fields for the API (429: resets_at)."""
 
 
-def submit_upload(
-    ctx: SubmitContext, homework_id: str, user: User, upload: UploadFile, now: datetime
+async def submit_upload(
+    request: Request,
+    parts: SubmitParts,
+    homework_id: str,
+    user_id: int,
+    upload: UploadFile,
+    now: datetime,
 ) -> SubmitOutcome | Failure:
-    """Read the upload (bounded) into a `SubmissionRequest` and submit it; a refusal rolls
-    the request's transaction back and says why."""
+    """Read the upload (bounded) into a `SubmissionRequest` and submit it, or say why not.
+
+    Reading, parsing and scoring run in a read-only snapshot, outside the write lock; the
+    lock is held only while the scored submission is recorded (where today's limit is
+    counted again, authoritatively), so a huge or hostile upload delays no other writer.
+    """
     try:
-        content = read_upload(upload.file, ctx.config.max_upload_bytes)
-        request = SubmissionRequest(homework_id, user, content, upload.filename or "", now)
-        return submissions.submit(ctx, request)
+        scored = await anyio.to_thread.run_sync(
+            _check_and_score, parts, homework_id, user_id, upload, now
+        )
+        recorded = await write_transaction(
+            request, lambda db: submissions.record(parts.context(db), scored)
+        )
+        return await anyio.to_thread.run_sync(_outcome, parts, recorded, scored.request.user, now)
     except SUBMIT_ERRORS as exc:
-        ctx.db.rollback()
-        return describe_failure(exc, now, ctx.course.timezone)
+        return describe_failure(exc, now, parts.course.timezone)
+
+
+def _check_and_score(
+    parts: SubmitParts, homework_id: str, user_id: int, upload: UploadFile, now: datetime
+) -> submissions.Scored:
+    limit = parts.config.max_upload_bytes
+    with store.session_scope(parts.engine, read_only=True) as db:
+        user = db.get(store.User, user_id)
+        if user is None:  # deleted since it was authenticated a moment ago
+            raise HTTPException(401, "the account no longer exists")
+        db.expunge(user)  # kept loaded: the snapshot's rollback would expire it
+        size = upload_size(upload.file)
+        if size is not None and size > limit:  # before any other check, as always
+            raise UploadTooLarge(limit, size)
+        admission = submissions.admit(parts.context(db), homework_id, user, now)
+    content = read_capped(upload.file, admission, limit)
+    request = SubmissionRequest(homework_id, user, content, upload.filename or "", now)
+    return submissions.score_submission(admission, request)
+
+
+def read_capped(file: BinaryIO, admission: submissions.Admission, limit: int) -> bytes:
+    """The upload, read no further than the homework's own cap (413 naming it)."""
+    cap = admission.spec.max_bytes
+    try:
+        return read_upload(file, cap)
+    except UploadTooLarge as exc:
+        if cap >= limit:
+            raise
+        n, kind = admission.spec.n_items, admission.spec.kind
+        raise UploadTooLarge(
+            cap,
+            exc.size,
+            message=f"file is {format_size(exc.size)}; homework {admission.homework_id!r} "
+            f"takes files of at most {format_size(cap)} ({n} {kind} rows with room to spare)",
+        ) from None
+
+
+def _outcome(
+    parts: SubmitParts, recorded: submissions.Recorded, user: store.User, now: datetime
+) -> SubmitOutcome:
+    with store.session_scope(parts.engine, read_only=True) as db:
+        return submissions.outcome(parts.context(db), recorded, user, now)
 
 
 def describe_failure(exc: Exception, now: datetime, tz: ZoneInfo) -> Failure:

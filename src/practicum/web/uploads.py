@@ -31,8 +31,10 @@ class UploadTooLarge(HTTPException):
     `at_least`: the body was cut off after `size` bytes, so the real size is unknown.
     """
 
-    def __init__(self, limit: int, size: int, *, at_least: bool = False) -> None:
-        message = too_big_message(size, limit)
+    def __init__(
+        self, limit: int, size: int, *, at_least: bool = False, message: str | None = None
+    ) -> None:
+        message = message or too_big_message(size, limit)
         if at_least:
             message = message.replace("file is ", "upload is more than ", 1)
         super().__init__(status_code=413, detail=message)
@@ -94,6 +96,15 @@ def _content_length(scope: Scope) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def upload_size(file: BinaryIO) -> int | None:
+    """The size of a seekable upload without reading it (None if it cannot tell)."""
+    if not file.seekable():
+        return None
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    return size
 
 
 def read_upload(file: BinaryIO, limit: int) -> bytes:
