@@ -22,8 +22,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "service"), str(ROOT / "tests" / "web")]
-from tiny_homework import BEFORE, Y_TEST, labels_csv, make_config, publish_tiny  # noqa: E402
-from web_helpers import USERS, password, serve_live  # noqa: E402
+from tiny_homework import BEFORE, Y_TEST, labels_csv, make_config  # noqa: E402
+from web_helpers import serve_live, tiny_course_state  # noqa: E402
 
 from practicum import store  # noqa: E402
 from practicum.web import create_app  # noqa: E402
@@ -50,14 +50,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(Path(tmp), max_upload_mb=64)
-        store.upgrade(config.database_url)
-        engine = store.make_engine(config.database_url)
-        publish_tiny(config, engine)
-        tokens = {}
-        with store.session_scope(engine) as session:
-            for name, role in USERS.items():
-                user = store.create_user(session, name, role, password(name))
-                tokens[name] = store.create_token(session, user, "bench")
+        engine, tokens = tiny_course_state(config, "bench")
         app = create_app(config)
         app.dependency_overrides = {get_now: lambda: BEFORE}  # the homework is open
         alone: list[float] = []

@@ -16,8 +16,8 @@ from sqlalchemy import delete
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "service"))  # tiny_homework
 
-from tiny_homework import forget_submissions, make_config, publish_tiny
-from web_helpers import USERS, Clock, Service, password
+from tiny_homework import forget_submissions, make_config
+from web_helpers import Clock, Service, tiny_course_state
 
 from practicum import store
 from practicum.web import create_app
@@ -28,14 +28,7 @@ from practicum.web.deps import get_now
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("web")
     config = make_config(root)
-    store.upgrade(config.database_url)
-    engine = store.make_engine(config.database_url)
-    publish_tiny(config, engine)
-    tokens = {}
-    with store.session_scope(engine) as session:
-        for name, role in USERS.items():
-            user = store.create_user(session, name, role, password(name))
-            tokens[name] = store.create_token(session, user, "tests")
+    engine, tokens = tiny_course_state(config, "tests")
     found = Service(config, create_app(config), engine, store.FileStore(config.blob_dir), tokens)
     yield found
     for client in found.clients.values():

@@ -17,7 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from tiny_homework import BEFORE, count_stored
+from tiny_homework import BEFORE, count_stored, publish_tiny
 
 from practicum import store
 from practicum.settings.service import ServiceConfig
@@ -66,6 +66,20 @@ class Clock:
 
     def set(self, moment: datetime) -> None:
         self.now = moment
+
+
+def tiny_course_state(config: ServiceConfig, label: str) -> tuple[Engine, dict[str, str]]:
+    """A migrated database with the tiny homework published and USERS created, each with
+    an API token named `label`: what the web tests and the upload benchmark start from."""
+    store.upgrade(config.database_url)
+    engine = store.make_engine(config.database_url)
+    publish_tiny(config, engine)
+    tokens = {}
+    with store.session_scope(engine) as session:
+        for name, role in USERS.items():
+            user = store.create_user(session, name, role, password(name))
+            tokens[name] = store.create_token(session, user, label)
+    return engine, tokens
 
 
 def csrf_of(html: str) -> str:
