@@ -1,13 +1,15 @@
 """Load benchmark of the course service: many students submit a 10,000-row CSV at once.
 
-    python benchmarks/service_load.py                       # 300 clients, 1 round, 1 worker
+    python benchmarks/service_load.py                       # 300 clients, 1 round, 1 worker,
+                                                            # on SQLite and on PostgreSQL
+    python benchmarks/service_load.py --database sqlite      # one database only
     python benchmarks/service_load.py --workers 1,2 --rounds 2
     python benchmarks/service_load.py --workers 1,2          # also 2 uvicorn workers
     python benchmarks/service_load.py --breakdown            # stage timings, in process
     python benchmarks/service_load.py --profile /tmp/prof    # the server under py-spy --idle
 
-Each configuration gets a fresh state (tmp folder, SQLite) and its own server process on
-127.0.0.1: `practicum serve --standalone` for the shipped app on 1 worker (the default
+Each configuration gets a fresh state (tmp folder; a SQLite file there, or a new database on
+a throwaway PostgreSQL server started for the run) and its own server process on 127.0.0.1: `practicum serve --standalone` for the shipped app on 1 worker (the default
 deployment), uvicorn --workers N over an app factory of `service_load_variants` otherwise.
 All clients wait on one event and post together; a round ends when every client has its
 answer, or at --timeout. Afterwards the database is compared with what the clients were
@@ -56,6 +58,7 @@ from service_load_state import (
 from service_load_variants import VARIANTS
 
 from practicum import store
+from practicum.store.scratch_postgres import ScratchPostgres
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
@@ -65,8 +68,9 @@ def machine() -> str:
     return f"{cpu_model()}, {len(os.sched_getaffinity(0))} cores"
 
 
-def software() -> str:
-    return f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+def software(postgres: ScratchPostgres | None) -> str:
+    found = f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    return f"{found}, {postgres.version()}" if postgres else found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,15 +84,20 @@ def free_port() -> int:
         return port
 
 
+DATABASES = ("sqlite", "postgresql")
+
+
 @dataclass(frozen=True)
 class Setup:
     variant: str
     """An app factory of `service_load_variants`: `as_is`, or a candidate fix."""
     workers: int
+    database: str
+    """sqlite or postgresql"""
 
     @property
     def name(self) -> str:
-        return f"{self.variant}-workers-{self.workers}"
+        return f"{self.variant}-workers-{self.workers}-{self.database}"
 
     def describe(self) -> str:
         plural = "s" if self.workers > 1 else ""
@@ -359,10 +368,20 @@ def server_errors(log: Path) -> collections.Counter[str]:
     )
 
 
-def measure(args: argparse.Namespace, setup: Setup, scratch: Path) -> Measured:
+def measure(
+    args: argparse.Namespace, setup: Setup, scratch: Path, postgres: ScratchPostgres | None
+) -> Measured:
     root = scratch / setup.name
+    database_url = None
+    if setup.database == "postgresql":
+        assert postgres is not None
+        database_url = postgres.create_database(setup.name.replace("-", "_"))
     state = make_state(
-        root, n_items=args.rows, n_students=args.clients, daily_limit=args.daily_limit
+        root,
+        n_items=args.rows,
+        n_students=args.clients,
+        daily_limit=args.daily_limit,
+        database_url=database_url,
     )
     profile = args.profile / f"py-spy-{setup.name}.txt" if args.profile else None
     rounds: list[RoundResult] = []
@@ -398,7 +417,7 @@ def markdown_row(m: Measured, today: date, where: str) -> str:
     server = m.setup.describe() + (" (under py-spy)" if m.profiled else "")
     check = "consistent" if not m.problems else f"**{len(m.problems)} mismatches**"
     return (
-        f"| {today} | {where} | {server} | {m.clients} x {len(m.rounds)} "
+        f"| {today} | {where} | {m.setup.database} | {server} | {m.clients} x {len(m.rounds)} "
         f"| {m.statuses().get('200', 0)} | {shown_errors} | {m.wall_s:.1f} s "
         f"| {m.throughput:.1f} | {m.latency_ms(50):.0f} | {m.latency_ms(90):.0f} "
         f"| {m.latency_ms(99):.0f} | {m.latency_ms(100):.0f} | {check} |"
@@ -406,9 +425,9 @@ def markdown_row(m: Measured, today: date, where: str) -> str:
 
 
 TABLE_HEADER = (
-    "| date | machine | server | clients x rounds | accepted | errors | wall | submissions/s "
-    "| p50 ms | p90 ms | p99 ms | max ms | database vs answers |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| date | machine | database | server | clients x rounds | accepted | errors | wall "
+    "| submissions/s | p50 ms | p90 ms | p99 ms | max ms | database vs answers |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -430,6 +449,11 @@ def main() -> None:
         default="as_is",
         help=f"comma-separated app factories of service_load_variants: {', '.join(VARIANTS)}",
     )
+    parser.add_argument(
+        "--database",
+        default=",".join(DATABASES),
+        help="comma-separated: sqlite, postgresql (a throwaway server, Debian's postgresql)",
+    )
     parser.add_argument("--daily-limit", type=int, default=1000)
     parser.add_argument(
         "--timeout", type=float, default=300, help="seconds for all rounds of a configuration"
@@ -443,15 +467,22 @@ def main() -> None:
     unknown = set(args.variant.split(",")) - set(VARIANTS)
     if unknown:
         parser.error(f"--variant {', '.join(sorted(unknown))}: choose from {', '.join(VARIANTS)}")
+    databases = [name for name in args.database.split(",") if name]
+    if not databases or set(databases) - set(DATABASES):
+        parser.error(f"--database: choose from {', '.join(DATABASES)}")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
 
     scratch = Path(tempfile.mkdtemp(prefix="practicum-load-"))
+    postgres = ScratchPostgres(max_connections=400) if "postgresql" in databases else None
+    if postgres is not None:
+        postgres.start()
     where, today = machine(), datetime.now(UTC).date()
-    print(f"{where}, {software()}; state under {scratch}")
+    print(f"{where}, {software(postgres)}; state under {scratch}")
     results: list[Measured] = []
     setups = [
-        Setup(variant, int(workers))
+        Setup(variant, int(workers), database)
+        for database in databases
         for variant in args.variant.split(",")
         for workers in args.workers.split(",")
         if variant and workers
@@ -460,16 +491,21 @@ def main() -> None:
         if args.breakdown:
             breakdown(args.rows, args.clients, scratch / "breakdown")
         for setup in setups:
-            print(f"\n{args.clients} clients x {args.rounds} round(s), {setup.describe()}:")
-            results.append(measure(args, setup, scratch))
+            print(
+                f"\n{args.clients} clients x {args.rounds} round(s), {setup.database}, "
+                f"{setup.describe()}:"
+            )
+            results.append(measure(args, setup, scratch, postgres))
             if args.profile:
                 profile_breakdown(args.profile / f"py-spy-{setup.name}.txt")
     finally:
+        if postgres is not None:
+            postgres.stop()
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
 
     for m in results:
-        print(f"\n{m.setup.describe()}: statuses {dict(m.statuses())}")
+        print(f"\n{m.setup.database}, {m.setup.describe()}: statuses {dict(m.statuses())}")
         for line, count in m.server_errors.most_common(5):
             print(f"  server log: {count} x {line}")
         for problem in m.problems[:20]:

@@ -84,14 +84,23 @@ class LoadState:
 
 
 def make_state(
-    root: Path, *, n_items: int, n_students: int, daily_limit: int, seed: int = 0
+    root: Path,
+    *,
+    n_items: int,
+    n_students: int,
+    daily_limit: int,
+    seed: int = 0,
+    database_url: str | None = None,
 ) -> LoadState:
-    """A fresh, migrated state under `root` (which must be empty or missing)."""
+    """A fresh, migrated state under `root` (which must be empty or missing); its database
+    is SQLite in there unless `database_url` (an empty PostgreSQL database) is given."""
     now = datetime.now(UTC)
     root.mkdir(parents=True, exist_ok=True)
     course = root / "course.toml"
     course.write_text(course_toml(now, daily_limit), encoding="utf-8")
     env = {"PRACTICUM_STATE": str(root / "state"), "PRACTICUM_COURSE": str(course)}
+    if database_url is not None:
+        env["PRACTICUM_DATABASE_URL"] = database_url
     config = load_config({**os.environ, **env})  # exactly what the server process will read
     config.course()  # a course.toml mistake stops here, not in the server's log
 

@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 # dataset-fashion-mnist: real Fashion-MNIST; chromium: the browser the web tests drive (Playwright);
-# bubblewrap: the sandbox around each student's notebook server (`practicum up` as root)
-APT_PACKAGES=(dataset-fashion-mnist chromium bubblewrap)
+# bubblewrap: the sandbox around each student's notebook server (`practicum up` as root);
+# postgresql: the server the tests and benchmarks run the store against (a throwaway cluster)
+APT_PACKAGES=(dataset-fashion-mnist chromium bubblewrap postgresql)
 # nodejs + npm: JupyterHub's proxy (configurable-http-proxy) is a Node program. Only when npm is
 # absent: a Node.js from elsewhere (e.g. NodeSource, which bundles npm) must not be replaced.
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from course_helpers import BASE, Edit
 
 from practicum.course import CourseError, load_course, parse_course
-from practicum.course.model import LatePolicy, RefreshPolicy
+from practicum.course.model import LatePolicy, RefreshPolicy, SubmissionRate
 
 HW1_DEADLINE = "deadline = 2026-12-29T23:59:00"
 
@@ -26,6 +26,20 @@ def test_base_course_is_read_with_defaults_and_explicit_values() -> None:
     assert hw2.late_policy.mode == "penalty" and hw2.late_policy.penalty_per_day == 0.1
     assert course.credits.gpu_rate_per_hour == 2.0
     assert course.completion.required_homework == ("hw1", "hw2")
+
+
+def test_the_submission_rate_is_20_in_10_minutes_unless_the_course_says(
+    parse_edited: Edit,
+) -> None:
+    assert parse_course(BASE).submission_rate == SubmissionRate(20, 10)
+    rate = "[submissions]\nrate = { attempts = 5, minutes = 2 }\n\n[completion]"
+    course = parse_edited(("[completion]", rate))
+    assert course.submission_rate == SubmissionRate(5, 2)
+    assert course.submission_rate.window == timedelta(minutes=2)
+    only_attempts = parse_edited(
+        ("[completion]", "[submissions]\nrate = { attempts = 7 }\n[completion]")
+    )
+    assert only_attempts.submission_rate == SubmissionRate(7, 10)
 
 
 def test_a_forecast_says_how_many_final_values_are_hidden(parse_edited: Edit) -> None:
@@ -222,6 +236,19 @@ REFUSED = {
         [(HW1_DEADLINE, f"{HW1_DEADLINE}\nlate_policy = {{ until = 2027-01-01T00:00:00 }}")],
         f"{HW1}.late_policy.until: only for modes that accept late submissions, not 'refuse'",
     ),
+    "submission rate of zero": (
+        [("[completion]", "[submissions]\nrate = { attempts = 0 }\n\n[completion]")],
+        "course.toml: submissions.rate.attempts: 0 is less than 1",
+    ),
+    "submission rate over a day": (
+        [("[completion]", "[submissions]\nrate = { minutes = 1441 }\n\n[completion]")],
+        "course.toml: submissions.rate.minutes: 1441 is more than a day; daily_limit counts"
+        " whole days",
+    ),
+    "submission rate key typo": (
+        [("[completion]", "[submissions]\nrate = { attempt = 5 }\n\n[completion]")],
+        "course.toml: submissions.rate: unknown key 'attempt' (did you mean 'attempts'?)",
+    ),
     "completion names missing homework": (
         [('required_homework = ["hw1", "hw2"]', 'required_homework = ["hw1", "hw3"]')],
         "course.toml: completion.required_homework[1]: homework 'hw3' does not exist"
@@ -250,7 +277,7 @@ REFUSED = {
     "course keys outside their table": (
         [("[course]\n", "")],
         "course.toml: unknown key 'id' (expected one of course, lessons, homework, credits,"
-        " completion)",
+        " submissions, completion)",
     ),
 }
 

@@ -237,8 +237,10 @@ def live_hub(
     staff: tuple[str, ...] = (),
     extra_toml: str = "",
     isolation: str = "auto",
+    database_url: str | None = None,
 ) -> Iterator[LiveHub]:
     """Start the hub with `users` (name → admitted) as students of the course, and `staff`.
+    Practicum's database: SQLite in the state folder, or `database_url` (PostgreSQL).
 
     As root (CI included) the servers are isolated, as `practicum up` does by default:
     system users get a prefix of this run's own, removed again at the end; GPUs are
@@ -246,6 +248,8 @@ def live_hub(
     for name in PASSED_THROUGH:
         if name not in ("PRACTICUM_HOME", "PRACTICUM_DATA"):
             monkeypatch.delenv(name, raising=False)
+    if database_url is not None:
+        monkeypatch.setenv("PRACTICUM_DATABASE_URL", database_url)
     port, hub_port, proxy_port, service_port = free_ports(4)
     lines = [
         "[hub]",

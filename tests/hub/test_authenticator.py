@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,9 +16,8 @@ from practicum.store import throttle
 T0 = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 
 
-def test_checks_practicums_passwords_and_makes_staff_admins(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'practicum.db'}"
-    store.upgrade(url)
+def test_checks_practicums_passwords_and_makes_staff_admins(db_url: str) -> None:
+    url = db_url
     engine = store.make_engine(url)
     with store.session_scope(engine) as session:
         store.create_user(session, "alice", "student", "alice-password")
@@ -42,10 +40,9 @@ def test_checks_practicums_passwords_and_makes_staff_admins(tmp_path: Path) -> N
 
 
 def test_refuses_every_password_during_a_lock_shared_with_the_service(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'practicum.db'}"
-    store.upgrade(url)
+    url = db_url
     engine = store.make_engine(url)
     with store.session_scope(engine) as session:
         store.create_user(session, "alice", "student", "alice-password")

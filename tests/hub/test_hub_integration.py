@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from db_backends import Databases
 from live_hub import (
     LiveHub,
     csrf_of,
@@ -101,13 +102,17 @@ def press(browser_page: tuple[httpx.Client, str], path: str, **form: str) -> Non
 
 
 @pytest.fixture
-def metered_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveHub]:
-    """CPU servers cost 2 credits an hour; the one open lesson grants 1 credit (30 minutes)."""
+def metered_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: Databases
+) -> Iterator[LiveHub]:
+    """CPU servers cost 2 credits an hour; the one open lesson grants 1 credit (30 minutes).
+    On SQLite and on PostgreSQL: metering's lease and row locks are where they differ."""
     with live_hub(
         tmp_path,
         monkeypatch,
         users={"alice": True, "bob": False},
         course_toml=course_toml(cpu_rate=2.0, credits=1.0),
+        database_url=databases.new(tmp_path / "db"),
     ) as hub:
         yield hub
 

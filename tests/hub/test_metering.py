@@ -20,6 +20,7 @@ from credit_helpers import (
     server,
     total_charged_mc,
 )
+from db_backends import Databases
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,6 @@ from practicum.store import (
     history,
     make_engine,
     session_scope,
-    upgrade,
     waiting,
 )
 
@@ -135,9 +135,7 @@ def _servers() -> list[RunningServer]:
     ]
 
 
-def _fresh(path: Path) -> Engine:
-    url = f"sqlite:///{path}"
-    upgrade(url)
+def _fresh(url: str) -> Engine:
     engine = make_engine(url)
     add_users(engine, "ann", "bob", "cat")
     return engine
@@ -145,20 +143,20 @@ def _fresh(path: Path) -> Engine:
 
 @pytest.mark.parametrize(("crash_after", "resume_at"), [(0, 1), (4, 30), (17, 18), (5, 91)])
 def test_a_restart_between_ticks_neither_loses_nor_doubles(
-    tmp_path: Path, crash_after: int, resume_at: int
+    databases: Databases, tmp_path: Path, crash_after: int, resume_at: int
 ) -> None:
-    steady = _fresh(tmp_path / "steady.db")
+    steady = _fresh(databases.new(tmp_path / "steady"))
     hub = FakeHub(_servers())
     for minute in range(resume_at + 1):
         run_tick(steady, hub, T0 + minute * MINUTE + 7 * SECOND)
 
-    path = tmp_path / "restarted.db"
-    before = _fresh(path)
+    url = databases.new(tmp_path / "restarted")
+    before = _fresh(url)
     hub = FakeHub(_servers())
     for minute in range(crash_after + 1):
         run_tick(before, hub, T0 + minute * MINUTE + 7 * SECOND)
     before.dispose()  # Practicum and the hub restart: new engine, new hub client
-    after = make_engine(f"sqlite:///{path}")
+    after = make_engine(url)
     run_tick(after, FakeHub(_servers()), T0 + resume_at * MINUTE + 7 * SECOND)
 
     bob_ran = (resume_at * MINUTE + 7 * SECOND) - (3 * MINUTE + 20 * SECOND)

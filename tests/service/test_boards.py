@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from db_backends import Databases
 from tiny_homework import (
     AFTER,
     BEFORE,
@@ -25,10 +26,11 @@ from practicum.service import boards
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[State]:
+def state(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[State]:
     found = open_state(
         tmp_path_factory.mktemp("boards"),
         {"ann": "student", "bob": "student", "cat": "student", "tara": "staff"},
+        databases,
     )
     yield found
     found.engine.dispose()

@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
+from db_backends import Databases
 from sqlalchemy import delete
 from tiny_homework import BEFORE, State, open_state
 
@@ -16,10 +17,11 @@ from practicum.service import boards, exercises
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[State]:
+def state(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[State]:
     found = open_state(
         tmp_path_factory.mktemp("exercises"),
         {"ann": "student", "bob": "student", "tara": "staff"},
+        databases,
     )
     yield found
     found.engine.dispose()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from db_backends import Databases
 from sqlalchemy import Engine
 from tiny_homework import demo_course_config
 
@@ -42,8 +43,8 @@ N_TRAIN, N_TEST = 60, 40
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
-    config = demo_course_config(tmp_path, monkeypatch)
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: Databases) -> ServiceConfig:
+    config = demo_course_config(tmp_path, monkeypatch, databases)
     folder = synthetic.write_mnist_like(tmp_path / "raw", n_train=N_TRAIN, n_test=N_TEST)
     data.import_files("fashion-mnist", [folder], verify=False)
     return config

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from db_backends import Databases
 from sqlalchemy import Engine
 from tiny_homework import demo_course_config
 
@@ -27,8 +28,8 @@ NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # lesson 3 is open, the deadline 
 
 
 @pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
-    return demo_course_config(tmp_path, monkeypatch)
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: Databases) -> ServiceConfig:
+    return demo_course_config(tmp_path, monkeypatch, databases)
 
 
 @pytest.fixture

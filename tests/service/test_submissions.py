@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from db_backends import Databases
 from tiny_homework import (
     AFTER,
     BEFORE,
@@ -43,9 +44,11 @@ EVERYONE = slice(None)
 
 
 @pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[State]:
+def state(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[State]:
     found = open_state(
-        tmp_path_factory.mktemp("submit"), {"ann": "student", "bob": "student", "tara": "staff"}
+        tmp_path_factory.mktemp("submit"),
+        {"ann": "student", "bob": "student", "tara": "staff"},
+        databases,
     )
     yield found
     found.engine.dispose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,6 +23,9 @@ from practicum.course import Course
 from practicum.grading.split import make_split, split_digest
 from practicum.service.answers import write_answer
 from practicum.settings.service import ServiceConfig, load_config
+
+if TYPE_CHECKING:  # the benchmarks import this module without tests/ on their path
+    from db_backends import Databases
 
 HW = "hw-tiny"
 UNPUBLISHED = "hw-later"
@@ -87,13 +90,16 @@ report_required = false
 """
 
 
-def make_config(root: Path, *, max_upload_mb: int = 1) -> ServiceConfig:
+def make_config(
+    root: Path, *, max_upload_mb: int = 1, database_url: str | None = None
+) -> ServiceConfig:
+    """`database_url`: a database made by the `databases` fixture; SQLite in `root` if None."""
     course = root / "course.toml"
     course.write_text(COURSE_TOML, encoding="utf-8")
     state = root / "state"
     return ServiceConfig(
         state=state,
-        database_url=f"sqlite:///{state / 'practicum.db'}",
+        database_url=database_url or f"sqlite:///{state / 'practicum.db'}",
         shared_dir=root / "shared",
         private_dir=root / "private",
         blob_dir=state / "blobs",
@@ -190,8 +196,9 @@ def count_stored(engine: Engine, files: store.FileStore) -> tuple[int, int]:
 
 
 def forget_submissions(engine: Engine, files: store.FileStore) -> None:
-    """Back to a homework nobody has submitted to, keeping users and tokens."""
+    """Back to a homework nobody has submitted to (nor tried to), keeping users and tokens."""
     with store.session_scope(engine) as session:
+        session.execute(delete(store.SubmissionAttempt))
         session.execute(delete(store.Submission))
         session.execute(delete(store.StoredFile))
     for digest in list(files.digests()):
@@ -214,9 +221,9 @@ class State:
         return found
 
 
-def open_state(root: Path, users: dict[str, str]) -> State:
+def open_state(root: Path, users: dict[str, str], databases: Databases) -> State:
     """`users`: name -> role; no passwords, so no argon2 cost."""
-    config = make_config(root)
+    config = make_config(root, database_url=databases.new(root / "state"))
     store.upgrade(config.database_url)
     engine = store.make_engine(config.database_url)
     publish_tiny(config, engine)
@@ -232,11 +239,16 @@ def homework_with(course: Course, **changes: Any) -> Course:
     )
 
 
-def demo_course_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServiceConfig:
+def demo_course_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: Databases | None = None
+) -> ServiceConfig:
     """The demo course, its state under tmp_path: no overrides from the environment and never
-    the machine's real data sets."""
+    the machine's real data sets. Its database: SQLite in the state folder, or one made by
+    `databases`."""
     for name in ("PRACTICUM_COURSE", "PRACTICUM_DATABASE_URL", "PRACTICUM_SHARED_DIR"):
         monkeypatch.delenv(name, raising=False)
+    if databases is not None:
+        monkeypatch.setenv("PRACTICUM_DATABASE_URL", databases.new(tmp_path / "state"))
     monkeypatch.delenv("PRACTICUM_PRIVATE_DIR", raising=False)
     monkeypatch.setenv("PRACTICUM_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("PRACTICUM_SYSTEM_DATA", "")

@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect, select
+from db_backends import Databases
+from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from practicum.course import CompletionRules, Course, CreditPolicy, Lesson
@@ -206,10 +208,12 @@ def test_the_database_itself_refuses_a_second_gpu_for_a_student(
     """Even a writer that skips assign_gpu's checks cannot double-book (the race backstop)."""
     with session_scope(engine) as session:
         assign_gpu(session, named(session, "ann"), "0", T)
-    with engine.connect() as conn, pytest.raises(Exception, match="UNIQUE"):
-        conn.exec_driver_sql(
-            "INSERT INTO gpu_assignments (gpu, user_id, assigned_at) VALUES ('1', ?, ?)",
-            (users["ann"], T.isoformat()),
+    with engine.connect() as conn, pytest.raises(IntegrityError, match=r"(?i)unique"):
+        conn.execute(
+            text(
+                "INSERT INTO gpu_assignments (gpu, user_id, assigned_at) VALUES ('1', :user, :at)"
+            ),
+            {"user": users["ann"], "at": T.isoformat()},
         )
 
 
@@ -238,15 +242,17 @@ def test_a_lease_has_one_holder_until_it_expires_or_is_released(engine: Engine) 
 # --- migration -----------------------------------------------------------------------------
 
 
-def test_the_credit_tables_come_and_go_without_touching_older_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'practicum.db'}"
+def test_the_credit_tables_come_and_go_without_touching_older_data(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.new(tmp_path, blank=True)
     upgrade(url, "0001")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:  # the ORM's User has columns of later revisions
-            conn.exec_driver_sql(
-                "INSERT INTO users (name, role, created_at) VALUES ('ann', 'student', ?)",
-                (T.isoformat(" "),),
+            conn.execute(
+                text("INSERT INTO users (name, role, created_at) VALUES ('ann', 'student', :at)"),
+                {"at": T.isoformat(" ")},
             )
         upgrade(url)
         with session_scope(engine) as session:
@@ -257,6 +263,6 @@ def test_the_credit_tables_come_and_go_without_touching_older_data(tmp_path: Pat
         tables = set(inspect(engine).get_table_names())
         assert "credit_entries" not in tables and "gpu_queue" not in tables
         with engine.connect() as conn:
-            assert conn.exec_driver_sql("SELECT name FROM users").scalar_one() == "ann"
+            assert conn.execute(text("SELECT name FROM users")).scalar_one() == "ann"
     finally:
         engine.dispose()

@@ -24,6 +24,7 @@ from practicum.store import (
 from practicum.store.db import ReadOnlySession
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -31,6 +32,7 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(engine: Engine
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+@pytest.mark.sqlite_only
 def test_write_sessions_hold_the_write_lock_from_their_first_read(
     engine: Engine, db_url: str, users: dict[str, int]
 ) -> None:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from db_backends import Databases
+from sqlalchemy import Engine, inspect, text
 
 from practicum.store import make_engine, upgrade
 from practicum.store.db import alembic_config
@@ -16,25 +17,39 @@ TABLES = {"users", "api_tokens", "homework", "stored_files", "submissions"}
 CREDIT_TABLES = {"credit_entries", "metered_runs", "gpu_queue", "gpu_assignments", "leases"}
 EXERCISE_TABLES = {"exercise_results"}
 LOGIN_TABLES = {"login_failures", "login_locks"}
-HEAD = "0004"
+ATTEMPT_TABLES = {"submission_attempts"}
+HEAD = "0005"
 
 
-def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'deep' / 'er' / 'practicum.db'}"
+def sql(url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
+    """One statement in its own transaction on a fresh engine (rows, if it returns any)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_creates_the_schema_from_nothing_and_reruns_as_a_no_op(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.new(tmp_path / "deep" / "er", blank=True)
     upgrade(url)
     engine = make_engine(url)
     try:
         assert set(
             inspect(engine).get_table_names()
-        ) == TABLES | CREDIT_TABLES | EXERCISE_TABLES | LOGIN_TABLES | {"alembic_version"}
-        with engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
+        ) == TABLES | CREDIT_TABLES | EXERCISE_TABLES | LOGIN_TABLES | ATTEMPT_TABLES | {
+            "alembic_version"
+        }
     finally:
         engine.dispose()
+    sql(url, "INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
     upgrade(url)  # again: nothing to do, nothing lost
-    with sqlite3.connect(tmp_path / "deep" / "er" / "practicum.db") as raw:
-        assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    assert sql(url, "SELECT sha256 FROM stored_files") == [("ab",)]
+    assert sql(url, "SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 def test_migrated_database_matches_the_models_exactly(engine: Engine) -> None:
@@ -45,7 +60,7 @@ def test_migrated_database_matches_the_models_exactly(engine: Engine) -> None:
 
 def test_the_comparison_notices_a_schema_that_drifted(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_submissions_homework_user_created")
+        conn.execute(text("DROP INDEX ix_submissions_homework_user_created"))
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert [d[0] for d in diff] == ["add_index"]
@@ -57,11 +72,12 @@ def test_downgrade_to_base_removes_every_table(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) == {"alembic_version"}
 
 
-def test_exercise_results_migrate_onto_a_0002_database_and_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'practicum.db'}"
+def test_exercise_results_migrate_onto_a_0002_database_and_back(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.new(tmp_path, blank=True)
     upgrade(url, "0002")
-    with sqlite3.connect(tmp_path / "practicum.db") as raw:
-        raw.execute("INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
+    sql(url, "INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
     upgrade(url)
     engine = make_engine(url)
     try:
@@ -71,27 +87,24 @@ def test_exercise_results_migrate_onto_a_0002_database_and_back(tmp_path: Path) 
         assert "exercise_results" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
-    with sqlite3.connect(tmp_path / "practicum.db") as raw:
-        assert raw.execute("SELECT sha256 FROM stored_files").fetchall() == [("ab",)]
+    assert sql(url, "SELECT sha256 FROM stored_files") == [("ab",)]
 
 
 def test_login_throttle_and_session_epoch_migrate_onto_a_0003_database_and_back(
-    tmp_path: Path,
+    databases: Databases, tmp_path: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'practicum.db'}"
+    url = databases.new(tmp_path, blank=True)
     upgrade(url, "0003")
-    with sqlite3.connect(tmp_path / "practicum.db") as raw:
-        raw.execute(
-            "INSERT INTO users (name, role, password_hash, created_at) "
-            "VALUES ('ann', 'student', 'h', '2026-01-01')"
-        )
+    sql(
+        url,
+        "INSERT INTO users (name, role, password_hash, created_at) "
+        "VALUES ('ann', 'student', 'h', '2026-01-01')",
+    )
     upgrade(url)
+    assert sql(url, "SELECT name, session_epoch FROM users") == [("ann", 0)]
     engine = make_engine(url)
     try:
         assert set(inspect(engine).get_table_names()) >= LOGIN_TABLES
-        with engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT name, session_epoch FROM users").fetchall()
-        assert [tuple(row) for row in rows] == [("ann", 0)]
         with engine.begin() as conn:
             command.downgrade(alembic_config(conn), "0003")
         assert not LOGIN_TABLES & set(inspect(engine).get_table_names())
@@ -99,5 +112,29 @@ def test_login_throttle_and_session_epoch_migrate_onto_a_0003_database_and_back(
         assert "session_epoch" not in columns
     finally:
         engine.dispose()
-    with sqlite3.connect(tmp_path / "practicum.db") as raw:
-        assert raw.execute("SELECT name, password_hash FROM users").fetchall() == [("ann", "h")]
+    assert sql(url, "SELECT name, password_hash FROM users") == [("ann", "h")]
+
+
+def test_submission_attempts_migrate_onto_a_0004_database_and_back(
+    databases: Databases, tmp_path: Path
+) -> None:
+    url = databases.new(tmp_path, blank=True)
+    upgrade(url, "0004")
+    sql(
+        url,
+        "INSERT INTO users (name, role, created_at, session_epoch) "
+        "VALUES ('ann', 'student', '2026-01-01', 2)",
+    )
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        indexes = inspect(engine).get_indexes("submission_attempts")
+        assert [(i["name"], i["column_names"]) for i in indexes] == [
+            ("ix_submission_attempts_user_at", ["user_id", "at"])
+        ]
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0004")
+        assert not ATTEMPT_TABLES & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert sql(url, "SELECT name, session_epoch FROM users") == [("ann", 2)]

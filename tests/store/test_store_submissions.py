@@ -49,14 +49,26 @@ def test_a_recorded_submission_keeps_its_file_scores_and_utc_time(
         assert session.get_one(StoredFile, row.file_sha256).size == 4
 
 
+REFUSE_SUBMISSIONS = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON submissions "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON submissions FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
+"""A trigger that fails every insert into submissions, as a full disk would."""
+
+
 def test_a_failing_insert_leaves_no_row_and_a_collectable_blob(
     engine: Engine, store: FileStore, users: dict[str, int], submit: Submit
 ) -> None:
     with engine.begin() as conn:  # the database refuses the row after the blob is written
-        conn.exec_driver_sql(
-            "CREATE TRIGGER refuse BEFORE INSERT ON submissions "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
-        )
+        for statement in REFUSE_SUBMISSIONS[engine.dialect.name]:
+            conn.exec_driver_sql(statement)
     with pytest.raises(DBAPIError, match="disk I/O error"), session_scope(engine) as session:
         submit(session, session.get_one(User, users["ann"]), content=b"orphan")
     (orphan,) = store.digests()

@@ -1,5 +1,6 @@
-"""Many submissions at the same instant against a real server (uvicorn, SQLite): each is
-answered for what it is, and the database holds exactly what the clients were told.
+"""Many submissions at the same instant against a real server (uvicorn; SQLite, where
+writers take turns, and PostgreSQL, where they run side by side): each is answered for what
+it is, and the database holds exactly what the clients were told.
 
 The first version of the service stalled here: above 40 requests in flight every worker
 thread waited for SQLite's write lock or a pooled connection, and the lock holder waited
@@ -9,15 +10,29 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 import httpx
+import pytest
+from db_backends import Databases
 from sqlalchemy import func, select
-from tiny_homework import DAILY_LIMIT, HW, Y_TEST, labels_csv
-from web_helpers import Service, serve_live
+from tiny_homework import DAILY_LIMIT, HW, Y_TEST, labels_csv, make_config
+from web_helpers import Service, serve_live, tiny_course_state
 
 from practicum import store
+from practicum.web import create_app
 
 CLIENTS = 80
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Service]:
+    """The web tests' service, on each database backend."""
+    root = tmp_path_factory.mktemp("concurrent")
+    config = make_config(root, database_url=databases.new(root / "state"))
+    engine, tokens = tiny_course_state(config, "tests")
+    yield Service(config, create_app(config), engine, store.FileStore(config.blob_dir), tokens)
+    engine.dispose()
 
 
 def test_simultaneous_api_submissions_are_all_answered_and_counted_once(service: Service) -> None:

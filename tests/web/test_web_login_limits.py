@@ -73,7 +73,8 @@ def test_sign_out_everywhere_and_a_new_password_end_every_session(service: Servi
     laptop = login(TestClient(service.app), "bob", password("bob"))
     phone = login(TestClient(service.app), "bob", password("bob"))
     account = laptop.get("/account")
-    assert "Sign out everywhere" in account.text
+    title, main = account.text.split("</title>")[0], account.text.split("<main>")[1]
+    assert "<form" not in title and 'id="sessions-form"' in main  # on the page, not its title
     assert laptop.post("/account/sessions/end", follow_redirects=False).status_code == 403
     answer = laptop.post(
         "/account/sessions/end",
@@ -90,3 +91,35 @@ def test_sign_out_everywhere_and_a_new_password_end_every_session(service: Servi
         assert user is not None
         store.set_password(session, user, password("bob"))
     assert again.get("/", follow_redirects=False).status_code == 303
+
+
+def _end_sessions_of(staff: TestClient, name: str, csrf: str | None) -> httpx.Response:
+    data = {"name": name} if csrf is None else {"name": name, "csrf_token": csrf}
+    return staff.post("/staff/sessions/end", data=data, follow_redirects=False)
+
+
+def test_staff_sign_a_student_out_everywhere(service: Service) -> None:
+    laptop = login(TestClient(service.app), "bob", password("bob"))
+    copy = TestClient(service.app, cookies=dict(laptop.cookies))
+    tara = login(TestClient(service.app), "tara", password("tara"))
+    page = tara.get("/staff")
+    assert 'id="end-sessions-form"' in page.text and '<option value="bob">' in page.text
+    answer = _end_sessions_of(tara, " Bob ", csrf_of(page.text))
+    assert (answer.status_code, answer.headers["location"]) == (303, "/staff#sessions")
+    for browser in (laptop, copy):
+        assert browser.get("/", follow_redirects=False).status_code == 303
+    shown = tara.get("/staff")
+    assert "Signed bob out everywhere" in shown.text
+    assert "Signed bob out everywhere" not in tara.get("/staff").text  # shown once
+    missing = _end_sessions_of(tara, "nobody", csrf_of(shown.text))
+    assert "No user &#39;nobody&#39;" in tara.get(missing.headers["location"]).text
+
+
+def test_only_staff_sign_others_out_and_only_with_the_csrf_token(service: Service) -> None:
+    bob = login(TestClient(service.app), "bob", password("bob"))
+    ann = login(TestClient(service.app), "ann", password("ann"))
+    assert _end_sessions_of(ann, "bob", csrf_of(ann.get("/account").text)).status_code == 403
+    tara = login(TestClient(service.app), "tara", password("tara"))
+    assert _end_sessions_of(tara, "bob", None).status_code == 403
+    assert _end_sessions_of(tara, "bob", "forged").status_code == 403
+    assert bob.get("/", follow_redirects=False).status_code == 200

@@ -79,6 +79,21 @@ def test_a_file_at_the_cap_is_parsed(service: Service) -> None:
     assert answer.status_code == 422
 
 
+def test_the_spec_gives_the_homework_cap_that_uploads_are_refused_over(
+    service: Service,
+) -> None:
+    """What `practicum.submit` checks before uploading is what the service refuses with 413."""
+    spec = TestClient(service.app).get(f"/api/homework/{HW}/spec", headers=service.bearer("ann"))
+    assert spec.status_code == 200
+    assert spec.json()["max_bytes"] == CAP < service.config.max_upload_bytes
+    over = TestClient(service.app).post(
+        f"/api/homework/{HW}/submissions",
+        headers=service.bearer("ann"),
+        files={"file": ("s.csv", b"0" * (spec.json()["max_bytes"] + 1))},
+    )
+    assert over.status_code == 413
+
+
 def _timed_writer(url: str, service: Service) -> Callable[[], float]:
     """Seconds one of bob's requests that needs the write lock takes (his submission)."""
 

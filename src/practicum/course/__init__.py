@@ -23,6 +23,7 @@ from practicum.course.model import (
     Metric,
     RefreshPolicy,
     SubmissionKind,
+    SubmissionRate,
     higher_is_better,
 )
 from practicum.course.rules import (
@@ -61,6 +62,7 @@ __all__ = [
     "Metric",
     "RefreshPolicy",
     "SubmissionKind",
+    "SubmissionRate",
     "apply_late_policy",
     "completion",
     "credits_granted",

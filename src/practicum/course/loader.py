@@ -11,6 +11,9 @@ Layout of the file (the shipped demo_course.toml is a complete example):
                         leaderboard_refresh, and a late_policy table (mode, until,
                         penalty_per_day)
     [credits]           gpu_rate_per_hour, cpu_rate_per_hour, warn_below (all optional)
+    [submissions]       rate = { attempts, minutes }: uploads per student within any
+                        `minutes`, refused ones too, over all homework (optional; default
+                        20 in 10 minutes, on top of each homework's daily_limit)
     [completion]        required_homework, report_required
 
 `dataset` names a catalog data set; `files = { x_train, y_train, x_test, y_test }` names
@@ -46,6 +49,7 @@ from practicum.course.model import (
     Lesson,
     Metric,
     RefreshPolicy,
+    SubmissionRate,
 )
 from practicum.data.catalog import CATALOG
 
@@ -53,6 +57,7 @@ SLUG = re.compile(r"[a-z0-9-]+")
 _TOML_ERROR = re.compile(r"(?P<what>.*) \(at (?P<where>line \d+, column \d+|end of document)\)")
 _NO_SECONDS = re.compile(r"=\s*\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?!:)")
 """A date-time without seconds: valid in TOML 1.1, a syntax error for Python's TOML 1.0."""
+MAX_RATE_MINUTES = 24 * 60
 
 
 def load_course(path: Path) -> Course:
@@ -78,7 +83,7 @@ def parse_course(text: str, source: str = "course.toml", base_dir: Path | None =
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(exc, text, source) from None
     root = CheckedTable(data, "", source)
-    root.only("course", "lessons", "homework", "credits", "completion")
+    root.only("course", "lessons", "homework", "credits", "submissions", "completion")
     info = root.need_table("course")
     info.only("id", "title", "timezone")
     tz = _timezone(info)
@@ -95,6 +100,7 @@ def parse_course(text: str, source: str = "course.toml", base_dir: Path | None =
         homework=homework,
         credits=_credits(root.table("credits")),
         completion=_completion(root.need_table("completion"), homework),
+        submission_rate=_submission_rate(root.table("submissions")),
     )
 
 
@@ -299,6 +305,22 @@ def _credits(table: CheckedTable | None) -> CreditPolicy:
             table.fail(key, f"{value:g} is negative")
         values[key] = value
     return CreditPolicy(**values)
+
+
+def _submission_rate(table: CheckedTable | None) -> SubmissionRate:
+    if table is None:
+        return SubmissionRate()
+    table.only("rate")
+    rate = table.table("rate")
+    if rate is None:
+        return SubmissionRate()
+    rate.only("attempts", "minutes")
+    defaults = SubmissionRate()
+    attempts = rate.integer("attempts", defaults.attempts, minimum=1)
+    minutes = rate.integer("minutes", defaults.minutes, minimum=1)
+    if minutes > MAX_RATE_MINUTES:
+        rate.fail("minutes", f"{minutes} is more than a day; daily_limit counts whole days")
+    return SubmissionRate(attempts, minutes)
 
 
 def _completion(table: CheckedTable, homework: dict[str, Homework]) -> CompletionRules:

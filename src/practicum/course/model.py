@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
@@ -162,6 +162,20 @@ class CreditPolicy:
 
 
 @dataclass(frozen=True)
+class SubmissionRate:
+    """At most `attempts` uploads per student within any `minutes`, over all homework, taken
+    or refused. The daily limit counts scored submissions only; this also bounds the
+    invalid and oversized files, each of which the service has to read and parse."""
+
+    attempts: int = 20
+    minutes: int = 10
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
 class CompletionRules:
     required_homework: tuple[str, ...]
     """Homework whose target must be reached (on time or within a penalty policy)."""
@@ -178,6 +192,8 @@ class Course:
     homework: dict[str, Homework]
     credits: CreditPolicy
     completion: CompletionRules
+    submission_rate: SubmissionRate = SubmissionRate()
+    """course.toml's [submissions] rate."""
 
     def lesson(self, number: int) -> Lesson:
         for lesson in self.lessons:

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -26,7 +26,7 @@ import numpy as np
 
 from practicum.course import Homework
 from practicum.grading.split import split_digest
-from practicum.grading.submission import SubmissionSpec
+from practicum.grading.submission import SubmissionSpec, upload_cap
 from practicum.settings.service import ServiceConfig
 from practicum.store.ops import HOMEWORK_ID
 
@@ -146,8 +146,13 @@ def write_answer(
 
 def submission_spec(homework: Homework, answer: Answer, *, max_bytes: int) -> SubmissionSpec:
     """What a submission to this homework must look like; the web's spec route serves it so
-    that `practicum.submit` can check predictions before uploading them."""
-    return spec_for(homework, answer.y_test, max_bytes=max_bytes)
+    that `practicum.submit` can check predictions before uploading them.
+
+    `max_bytes` is the service-wide limit; the spec's own is the homework's upload cap
+    (`upload_cap`, never more), the one uploads are refused over, so that the spec and the
+    413 agree."""
+    spec = spec_for(homework, answer.y_test, max_bytes=max_bytes)
+    return replace(spec, max_bytes=upload_cap(spec, max_bytes))
 
 
 def spec_for(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from practicum import store
 from practicum.course import Course, Homework, apply_late_policy, is_open
 from practicum.course import submissions_left_today as left_today
 from practicum.grading.scoring import Scores, score
-from practicum.grading.submission import SubmissionSpec, parse_submission, upload_cap
+from practicum.grading.submission import SubmissionSpec, parse_submission
 from practicum.service import boards
 from practicum.service.answers import (
     Answer,
@@ -191,7 +191,6 @@ def admit(ctx: SubmitContext, homework_id: str, user: store.User, now: datetime)
         raise store.DailyLimitReached(homework_id, homework.daily_limit, left.resets_at)
     answer = _hidden_answer(ctx.config, homework_id)
     spec = submission_spec(homework, answer, max_bytes=ctx.config.max_upload_bytes)
-    spec = replace(spec, max_bytes=upload_cap(spec, ctx.config.max_upload_bytes))
     return Admission(
         homework_id, homework, record_.higher_is_better, record_.metric, answer, spec, left
     )

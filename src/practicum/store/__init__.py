@@ -1,8 +1,9 @@
 """Storage for the course service: users, tokens, homework, submissions and their files,
-the credit ledger, the GPU queue and leases, exercise results.
+the credit ledger, the GPU queue and leases, exercise results, upload attempts.
 
-Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`, `exercises`), a
-content-addressed file store (`files`), and engine/session/migration helpers (`db`).
+Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`,
+`exercises`, `attempts`), a content-addressed file store (`files`), and
+engine/session/migration helpers (`db`).
 No web code here.
 """
 
@@ -16,6 +17,7 @@ from practicum.store.accounts import (
     user_for_token,
     verify_password,
 )
+from practicum.store.attempts import record_attempt
 from practicum.store.credits import (
     NotStaff,
     add_entries,
@@ -69,6 +71,7 @@ from practicum.store.models import (
     MeteredRun,
     StoredFile,
     Submission,
+    SubmissionAttempt,
     User,
 )
 from practicum.store.ops import (
@@ -113,6 +116,7 @@ __all__ = [
     "StoreError",
     "StoredFile",
     "Submission",
+    "SubmissionAttempt",
     "UnknownHomework",
     "User",
     "UserExists",
@@ -140,6 +144,7 @@ __all__ = [
     "latest_public_scores",
     "leave_queue",
     "make_engine",
+    "record_attempt",
     "record_exercise",
     "record_homework",
     "record_submission",

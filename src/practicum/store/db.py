@@ -9,6 +9,7 @@ other writer can slip in between (the daily submission limit relies on this).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, UOWTransaction
 
 from practicum.owner_only import owner_only_file
@@ -50,6 +51,8 @@ def fits_row_id(value: int) -> bool:
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     url = url or default_url()
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(_with_installed_driver(parsed), echo=echo, pool_pre_ping=True)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
@@ -59,6 +62,14 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _with_installed_driver(url: URL) -> URL:
+    """`postgresql://...` means psycopg2 to SQLAlchemy; Practicum installs psycopg 3, so a
+    URL without a driver uses that one unless psycopg2 is there."""
+    if url.drivername != "postgresql" or importlib.util.find_spec("psycopg2") is not None:
+        return url
+    return url.set(drivername="postgresql+psycopg")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

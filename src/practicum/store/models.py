@@ -309,3 +309,17 @@ class LoginLock(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     locked_until: Mapped[datetime]
     strikes: Mapped[int] = mapped_column(Integer)
+
+
+class SubmissionAttempt(Base):
+    """An upload a student sent, taken or refused: the rate limit counts these, because a
+    refused file costs the service reading and parsing as much as a valid one."""
+
+    __tablename__ = "submission_attempts"
+    __table_args__ = (Index("ix_submission_attempts_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    homework_id: Mapped[str] = mapped_column(String(64))
+    """As the upload named it, which may be no homework at all (kept for operators)."""
+    at: Mapped[datetime]

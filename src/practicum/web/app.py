@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
-import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
@@ -24,6 +23,7 @@ from practicum.hub.metering import run_metering_forever
 from practicum.settings.service import ServiceConfig, load_config
 from practicum.web import (
     api_docs,
+    deps,
     errors,
     routes_api,
     routes_auth,
@@ -80,7 +80,7 @@ def create_app(
     app.state.config = config
     app.state.course = course
     app.state.engine = engine
-    app.state.write_lock = anyio.Lock()
+    app.state.write_lock = deps.writer_turns(engine)
     app.state.files = store.FileStore(config.blob_dir)
     app.state.codec = codec
     app.state.renderer = Renderer(make_environment(), codec)

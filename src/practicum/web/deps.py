@@ -10,6 +10,7 @@ Tests swap any of these with `app.dependency_overrides` (e.g. `get_now` to move 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
@@ -83,17 +84,31 @@ def read_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]
         yield session
 
 
+WriterTurns = AbstractAsyncContextManager[object]
+
+
+def writer_turns(engine: Engine) -> WriterTurns:
+    """What writers of this process queue on before their transaction opens.
+
+    SQLite has one write lock for the whole file, so writers take turns in the event loop
+    (see `write_db`). PostgreSQL locks rows, not the database: writers run side by side,
+    bounded by the worker threads and the connection pool, and the store's row locks keep
+    counts such as the daily limit exact.
+    """
+    return anyio.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+
+
 async def write_db(request: Request) -> AsyncIterator[Session]:
     """One transaction per request, committed before the response leaves (scope
     "function"), so a client never sees success for a write that then fails.
 
-    Writers of this process take turns in the event loop before their transaction opens.
-    SQLite has one write lock: a request holding it needs worker threads to finish, so
+    On SQLite, writers of this process take turns in the event loop before their
+    transaction opens (`writer_turns`). SQLite has one write lock: a request holding it needs worker threads to finish, so
     writers must never queue for the lock inside worker threads (300 at once would block
     every thread, then time out with nothing done; see BENCHMARKS.md).
     """
     engine = get_engine(request)
-    lock: anyio.Lock = request.app.state.write_lock
+    lock: WriterTurns = request.app.state.write_lock
     async with (
         lock,
         contextmanager_in_threadpool(store.session_scope(engine)) as session,
@@ -106,7 +121,7 @@ async def write_transaction(request: Request, action: Callable[[Session], T]) ->
     that must talk to the hub after committing: the hub may call back into this service
     (the spawn check), which would otherwise wait for a lock held by the caller."""
     engine = get_engine(request)
-    lock: anyio.Lock = request.app.state.write_lock
+    lock: WriterTurns = request.app.state.write_lock
 
     def run() -> T:
         with store.session_scope(engine) as session:

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -22,6 +25,17 @@ from practicum.web.uploads import UploadTooLarge
 def is_api(request: Request) -> bool:
     """Machines' paths, answered in JSON: the API, and the hub's questions (/hub/...)."""
     return request.url.path.removeprefix(base_path(request)).startswith(("/api/", "/hub/"))
+
+
+def try_again_at(what: str, until: datetime, tz: ZoneInfo) -> str:
+    """The refusal during a lock or rate limit ("too many attempts, try again at 12:01 JST"):
+    the time in the course's time zone, with its name, so that nobody has to guess it."""
+    return f"too many {what}, try again at {until.astimezone(tz):%H:%M %Z}"
+
+
+def retry_after(until: datetime, now: datetime) -> dict[str, str]:
+    """The Retry-After header for a refusal that lifts at `until` (whole seconds, at least 1)."""
+    return {"Retry-After": str(max(1, math.ceil((until - now).total_seconds())))}
 
 
 def error_response(

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -114,4 +114,20 @@ class Renderer:
         response = HTMLResponse(html, status_code, headers={**PAGE_HEADERS, **(headers or {})})
         if browser is not None and browser.changed:
             self.codec.store(response, request, browser)
+        return response
+
+    def redirect(
+        self,
+        request: Request,
+        browser: WebSession,
+        page: str,
+        notice: tuple[str, str] | None = None,
+    ) -> RedirectResponse:
+        """303 to `page` (e.g. "/#server") after a form post, which shows `notice` (level,
+        message) once: a reload of that page repeats nothing."""
+        response = RedirectResponse(f"{base_path(request)}{page}", status_code=303)
+        if notice is not None:
+            level, message = notice
+            notice = (level, message[:1].upper() + message[1:])
+            self.codec.store(response, request, browser.with_notice(notice))
         return response

@@ -47,7 +47,11 @@ _REFUSALS: dict[int | str, dict[str, object]] = {
     404: {"model": Problem, "description": "no such homework, or not published"},
     413: {"model": Problem, "description": "file over the upload limit"},
     422: {"model": Problem, "description": "the file is invalid; the message names the row"},
-    429: {"model": RateLimited, "description": "daily limit reached (see Retry-After)"},
+    429: {
+        "model": RateLimited,
+        "description": "daily limit reached, or too many uploads within minutes, refused ones "
+        "included (see Retry-After; resets_at: when the next one is taken)",
+    },
 }
 
 
@@ -94,7 +98,8 @@ def leaderboard(
 
 @router.get("/homework/{homework_id}/spec", response_model=Spec, responses=_REFUSALS)
 def spec(homework_id: str, config: Config, course: CourseDep, _user: ApiUser) -> Spec:
-    """What a valid submission looks like, for checking predictions before uploading."""
+    """What a valid submission looks like, for checking predictions before uploading;
+    max_bytes is this homework's own upload cap (a larger file is refused with 413)."""
     homework = course_homework(course, homework_id)
     try:
         answer = load_answer(config, homework_id)

@@ -4,7 +4,6 @@ notebooks and scripts use. Behind JupyterHub, `routes_hub_auth` comes first and 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -26,6 +25,7 @@ from practicum.web.deps import (
     get_codec,
     get_renderer,
 )
+from practicum.web.errors import try_again_at
 from practicum.web.pages import base_path
 from practicum.web.security import WebSession, safe_next
 
@@ -53,11 +53,6 @@ def _login_page(
         error=error,
         name=name,
     )
-
-
-def locked_message(until: datetime, course: CourseDep) -> str:
-    """The refusal during a lock, with the time it ends in the course's time zone."""
-    return f"too many attempts, try again at {until.astimezone(course.timezone):%H:%M}"
 
 
 @router.get("/login")
@@ -106,7 +101,7 @@ def login(
         course,
         browser,
         next,
-        error=locked_message(until, course),
+        error=try_again_at("attempts", until, course.timezone),
         name=name,
         status_code=429,
     )

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -43,15 +43,14 @@ from practicum.web.deps import (
     StaffFormUser,
     StaffPageUser,
     WriteDb,
-    get_codec,
     get_compute,
+    get_renderer,
     hub_mode,
     write_transaction,
 )
 from practicum.web.hub_mode import HubMode
 from practicum.web.hub_servers import RunningServers, ServersSnapshot
 from practicum.web.hub_users import HubUser, HubUserRefused, sign_in
-from practicum.web.pages import base_path
 from practicum.web.security import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -91,12 +90,7 @@ def _back(
     request: Request, browser: WebSession, page: str, notice: tuple[str, str] | None
 ) -> Response:
     """Redirect to `page` (e.g. "/#server"), which shows `notice` once."""
-    response = RedirectResponse(f"{base_path(request)}{page}", status_code=303)
-    if notice is not None:
-        level, message = notice
-        notice = (level, message[:1].upper() + message[1:])
-        get_codec(request).store(response, request, browser.with_notice(notice))
-    return response
+    return get_renderer(request).redirect(request, browser, page, notice)
 
 
 # ---------------------------------------------------------------------------------------------

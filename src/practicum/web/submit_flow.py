@@ -1,10 +1,10 @@
-"""The web's side of taking a submission, shared by the upload form and the JSON API: read
-the upload within the limit, make the one service call, and turn a refusal into a
-`Failure` that each answers in its own way (the page re-rendered, or JSON)."""
+"""The web's side of taking a submission, shared by the upload form and the JSON API: count
+the upload against the student's rate limit, read it within the size limit, make the one
+service call, and turn a refusal into a `Failure` that each answers in its own way (the
+page re-rendered, or JSON)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
@@ -14,6 +14,7 @@ import anyio
 from fastapi import HTTPException, Request, UploadFile
 
 from practicum import store
+from practicum.course import Course
 from practicum.grading.submission import SubmissionError, format_size
 from practicum.service import submissions
 from practicum.service.submissions import (
@@ -26,6 +27,7 @@ from practicum.service.submissions import (
 )
 from practicum.store import DailyLimitReached
 from practicum.web.deps import write_transaction
+from practicum.web.errors import retry_after, try_again_at
 from practicum.web.submit_deps import SubmitParts
 from practicum.web.uploads import UploadTooLarge, read_upload, upload_size
 
@@ -59,10 +61,15 @@ async def submit_upload(
 ) -> SubmitOutcome | Failure:
     """Read the upload (bounded) into a `SubmissionRequest` and submit it, or say why not.
 
-    Reading, parsing and scoring run in a read-only snapshot, outside the write lock; the
-    lock is held only while the scored submission is recorded (where today's limit is
-    counted again, authoritatively), so a huge or hostile upload delays no other writer.
+    The upload counts against the student's rate limit first, before anything looks at
+    the file, so that refused files count too. Reading, parsing and scoring run in a
+    read-only snapshot, outside the write lock; the lock is held only while the attempt and
+    then the scored submission are recorded (where today's limit is counted again,
+    authoritatively), so a huge or hostile upload delays no other writer.
     """
+    over_rate = await _count_attempt(request, parts, homework_id, user_id, now)
+    if over_rate is not None:
+        return over_rate
     try:
         scored = await anyio.to_thread.run_sync(
             _check_and_score, parts, homework_id, user_id, upload, now
@@ -73,6 +80,21 @@ async def submit_upload(
         return await anyio.to_thread.run_sync(_outcome, parts, recorded, scored.request.user, now)
     except SUBMIT_ERRORS as exc:
         return describe_failure(exc, now, parts.course.timezone)
+
+
+async def _count_attempt(
+    request: Request, parts: SubmitParts, homework_id: str, user_id: int, now: datetime
+) -> Failure | None:
+    """Count the upload against the student's rate limit (course.toml [submissions] rate);
+    over it, the 429 that says when to try again, and nothing is counted."""
+    rate = parts.course.submission_rate
+    retry_at = await write_transaction(
+        request,
+        lambda db: store.record_attempt(
+            db, user_id, homework_id, now, limit=rate.attempts, window=rate.window
+        ),
+    )
+    return None if retry_at is None else rate_limited(retry_at, now, parts.course)
 
 
 def _check_and_score(
@@ -117,16 +139,27 @@ def _outcome(
         return submissions.outcome(parts.context(db), recorded, user, now)
 
 
+def rate_limited(retry_at: datetime, now: datetime, course: Course) -> Failure:
+    """429 for a student over the rate limit, shaped like the daily limit's (and the login
+    lock's words): resets_at is when the next upload will be taken."""
+    return Failure(
+        429,
+        try_again_at("submissions", retry_at, course.timezone),
+        headers=retry_after(retry_at, now),
+        extra={"resets_at": retry_at.astimezone(course.timezone).isoformat()},
+    )
+
+
 def describe_failure(exc: Exception, now: datetime, tz: ZoneInfo) -> Failure:
-    """The status and message a refused submission gets (422s are not counted)."""
+    """The status and message a refused submission gets (422s do not count against the
+    daily limit; every upload counts against the rate limit, see `rate_limited`)."""
     if isinstance(exc, DailyLimitReached):
         resets = exc.resets_at.astimezone(tz)
-        wait = max(1, math.ceil((resets - now).total_seconds()))
         return Failure(
             429,
             f"daily limit of {exc.limit} submission(s) for homework {exc.homework_id!r} "
             f"reached; next submission possible at {resets:%Y-%m-%d %H:%M %Z}",
-            headers={"Retry-After": str(wait)},
+            headers=retry_after(resets, now),
             extra={"resets_at": resets.isoformat()},
         )
     if isinstance(exc, UploadTooLarge):
