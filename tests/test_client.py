@@ -194,6 +194,16 @@ def test_sentences_become_a_text_file() -> None:
     )
 
 
+def test_a_bleu_score_is_printed_with_its_sacrebleu_signature(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signature = "nrefs:1|case:mixed|eff:no|tok:none|smooth:exp|version:2.6.0"
+    answer = httpx.Response(200, json={**OK, "public_score": 23.5, "signature": signature})
+    result = Site(answer, spec={"kind": "tokens", "n_items": 1}).send(["私 は 猫 です"])
+    assert result.signature == signature
+    assert capsys.readouterr().out.splitlines()[1] == f"  {signature}"
+
+
 def test_without_spec_floats_go_as_values_and_odd_shapes_ask_for_a_file() -> None:
     site = Site(httpx.Response(200, json=OK), spec=None)
     site.send(np.array([0.5, 1.25]))

@@ -85,6 +85,8 @@ class SubmitResult:
     """Students on the public board, when the service says (for "rank 3 of 41")."""
     timezone: str | None = None
     """The course's time zone, when the service says (for "resets 00:00 JST")."""
+    signature: str | None = None
+    """How the score was computed, where the metric's name does not say (sacrebleu's)."""
 
     def summary(self) -> str:
         """One line: public score · rank · submissions left today."""
@@ -128,6 +130,8 @@ def submit(
         console.print(f"[red]✗[/red] {e}")
         raise
     console.print(f"[green]✓[/green] {result.summary()}")
+    if result.signature:
+        console.print(f"  [dim]{result.signature}[/dim]")
     if result.late_note:
         console.print(f"  [yellow]{result.late_note}[/yellow]")
     return result
@@ -407,6 +411,7 @@ def _result(body: dict[str, Any]) -> SubmitResult:
         late_note=body.get("late_note") or None,
         n_ranked=optional("n_ranked", int),
         timezone=body.get("timezone") or None,
+        signature=body.get("signature") or None,
     )
 
 

@@ -34,6 +34,7 @@ def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
         "lesson2-cifar10",
         "lesson3-ecg5000",
         "lesson3-airline-forecast",
+        "lesson4-enja",
     ]
     hw = course.homework["lesson1-fashion-mnist"]
     assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (1, "fashion-mnist", "accuracy", 0.90)
@@ -68,17 +69,34 @@ def test_demo_lesson_three_has_a_classification_and_a_forecast() -> None:
         assert f'practicum.submit("{hw.id}"' in hw.task
 
 
+def test_demo_lesson_four_is_translation_scored_by_bleu() -> None:
+    course = demo_course()
+    hw = course.homework["lesson4-enja"]
+    assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (4, "small-parallel-enja", "bleu", 25)
+    assert (hw.submission, hw.n_classes, hw.horizon) == ("tokens", None, None)
+    assert (hw.source_lang, hw.target_lang, hw.higher_is_better) == ("en", "ja", True)
+    assert (hw.public_fraction, hw.daily_limit, hw.final_picks) == (0.3, 5, 2)
+    assert hw.opens == course.lessons[3].opens
+    assert hw.deadline == datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
+    for words in ('practicum.submit("lesson4-enja"', "500 lines", 'tokenize="none"', "**25**"):
+        assert words in hw.task, words
+
+
 def test_demo_completion_needs_the_homework_and_the_report() -> None:
     course = demo_course()
-    assert course.completion.required_homework == ("lesson1-fashion-mnist", "lesson2-cifar10")
+    required = ("lesson1-fashion-mnist", "lesson2-cifar10", "lesson4-enja")
+    assert course.completion.required_homework == required
     assert course.completion.report_required
-    scores = {"lesson1-fashion-mnist": 0.91, "lesson2-cifar10": 0.89}
+    scores = {"lesson1-fashion-mnist": 0.91, "lesson2-cifar10": 0.89, "lesson4-enja": 14.9}
     status = completion(course, scores, report_accepted=False)
-    assert status.missing == ["lesson2-cifar10", FINAL_REPORT]
-    passed = completion(course, {**scores, "lesson2-cifar10": 0.9}, report_accepted=True)
+    assert status.missing == ["lesson2-cifar10", "lesson4-enja", FINAL_REPORT]
+    passed = completion(
+        course, {**scores, "lesson2-cifar10": 0.9, "lesson4-enja": 25.0}, report_accepted=True
+    )
     assert passed.missing == []
 
 
-def test_demo_toml_says_lesson_four_joins_the_rule_later() -> None:
+def test_demo_toml_says_the_original_course_required_lessons_two_and_four() -> None:
     comments = [line for line in demo_course_toml().splitlines() if line.startswith("#")]
-    assert any("Lesson 4's homework joins" in line for line in comments)
+    assert not any("joins" in line for line in comments)
+    assert any("requires the lesson 2 and lesson 4 homework" in line for line in comments)

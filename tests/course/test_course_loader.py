@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +47,48 @@ def test_a_forecast_says_how_many_final_values_are_hidden(parse_edited: Edit) ->
     assert parse_course(BASE).homework["hw2"].horizon is None
     course = parse_edited(('metric = "rmse"', 'metric = "rmse"\nhorizon = 12'))
     assert course.homework["hw2"].horizon == 12
+
+
+TRANSLATION = (
+    ('dataset = "airline-passengers"', 'dataset = "small-parallel-enja"'),
+    ('metric = "rmse"', 'metric = "bleu"'),
+    ('submission = "regression"', 'submission = "tokens"'),
+)
+"""hw2 as a translation homework (BLEU on tokens), for the direction keys."""
+
+
+def test_a_translation_names_its_direction_or_takes_the_usual_one(parse_edited: Edit) -> None:
+    usual = parse_edited(*TRANSLATION).homework["hw2"]
+    assert (usual.submission, usual.source_lang, usual.target_lang) == ("tokens", None, None)
+    swapped = parse_edited(
+        *TRANSLATION,
+        ('submission = "tokens"', 'submission = "tokens"\nsource_lang = "ja"\ntarget_lang = "en"'),
+    ).homework["hw2"]
+    assert (swapped.source_lang, swapped.target_lang) == ("ja", "en")
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        ('source_lang = "ja"', "hw2.target_lang: missing (give it with source_lang"),
+        ('target_lang = "ja"', "hw2.source_lang: missing (give it with target_lang"),
+        ('source_lang = "ja"\ntarget_lang = "ja"', "hw2.target_lang: 'ja' is the source_lang"),
+        ('source_lang = ""\ntarget_lang = "ja"', "hw2.source_lang: empty"),
+    ],
+)
+def test_a_half_or_circular_direction_is_refused(
+    parse_edited: Edit, keys: str, message: str
+) -> None:
+    with pytest.raises(CourseError, match=re.escape(message)):
+        parse_edited(*TRANSLATION, ('submission = "tokens"', f'submission = "tokens"\n{keys}'))
+
+
+def test_a_direction_is_only_for_translation(parse_edited: Edit) -> None:
+    with pytest.raises(CourseError) as err:
+        parse_edited(('metric = "rmse"', 'metric = "rmse"\nsource_lang = "en"\ntarget_lang = "ja"'))
+    assert str(err.value).endswith(
+        "hw2.source_lang: only for submission 'tokens' (translation), not 'regression'"
+    )
 
 
 def test_lessons_are_sorted_by_number_whatever_the_file_order(parse_edited: Edit) -> None:

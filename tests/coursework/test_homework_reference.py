@@ -98,3 +98,52 @@ def test_real_fashion_mnist_reaches_the_homework_target(
     monkeypatch.delenv("PRACTICUM_SYSTEM_DATA", raising=False)
     result = run_homework(1, tmp_path / "s.csv")
     assert result.score is not None and result.score >= 0.90
+
+
+@pytest.fixture
+def enja_like(tmp_path: Path) -> Path:
+    """Look-alike small_parallel_enja (train, dev, test) in the cache."""
+    folder = synthetic.write_enja_like(tmp_path / "enja", n_train=300, n_dev=30, n_test=25)
+    files = sorted(folder.iterdir())
+    data.import_files("small-parallel-enja", files, verify=False)
+    return folder
+
+
+def test_lesson4_translates_a_text_file_line_for_line(enja_like: Path, tmp_path: Path) -> None:
+    """Sentences in, one tokenized Japanese line out per English line; the official test
+    split is scored by BLEU on the tokens as given."""
+    x_test = tmp_path / "mine.en"
+    x_test.write_text("you see the book .\ni take the cat .\n\nwe read the letter .\n")
+    out = tmp_path / "s.txt"
+    result = runner.invoke(
+        app,
+        [
+            "lesson",
+            "homework",
+            "4",
+            "--x-test",
+            str(x_test),
+            "--out",
+            str(out),
+            "--budget-minutes",
+            "0.1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 5 and lines[-1] == ""  # four lines, each ended by a newline
+    official = runner.invoke(
+        app, ["lesson", "homework", "4", "--out", str(out), "--budget-minutes", "0.1"]
+    )
+    assert official.exit_code == 0, official.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 25
+    assert re.search(r"small-parallel-enja test bleu: \d+\.\d{4} \(target 25\.0\)", official.output)
+
+
+def test_lesson4_refuses_a_file_that_is_not_lines_of_text(enja_like: Path, tmp_path: Path) -> None:
+    x_test = tmp_path / "dos.en"
+    x_test.write_bytes(b"you see the book .\r\n")
+    result = runner.invoke(
+        app, ["lesson", "homework", "4", "--x-test", str(x_test), "--budget-minutes", "0.1"]
+    )
+    assert result.exit_code != 0 and "carriage return" in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,17 +37,20 @@ FALLBACK = "using the reference version so the notebook can go on"
 VARIANTS = ("full", "exercise")
 
 
-def run_lesson(root: Path, lesson: int) -> dict[str, dict[str, str]]:
+def run_lesson(
+    root: Path, lesson: int, sections: Sequence[str] = SECTIONS
+) -> dict[str, dict[str, str]]:
     """Printed text of every section of both variants, plus what a locked section says.
 
     Keys: "full" and "exercise" (section -> text), and "locked" ({"section2_implementation":
     the error a student sees opening Section 2 before passing Section 1's quiz}).
+    `sections` are run in order (a lesson being written may have only its first ones).
     """
     build_all(NOTEBOOKS, root / "build")
     locked = locked_message(root, lesson)
     seed_progress(root / "home-exercise", lesson)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda variant: run_variant(root, lesson, variant), VARIANTS)
+        results = pool.map(lambda variant: run_variant(root, lesson, variant, sections), VARIANTS)
         return {**dict(zip(VARIANTS, results, strict=True)), "locked": locked}
 
 
@@ -105,11 +109,13 @@ def client(notebook: nbformat.NotebookNode, root: Path) -> NotebookClient:
     )
 
 
-def run_variant(root: Path, lesson: int, variant: str) -> dict[str, str]:
-    """Run the four sections in order (in `root`, the notebooks' working folder); an
+def run_variant(
+    root: Path, lesson: int, variant: str, sections: Sequence[str] = SECTIONS
+) -> dict[str, str]:
+    """Run the sections in order (in `root`, the notebooks' working folder); an
     executed copy of each is kept beside them for a look after a failure."""
     printed = {}
-    for section in SECTIONS:
+    for section in sections:
         notebook = read(root, variant, lesson, section)
         try:
             client(notebook, root).execute(env=env(root, variant))

@@ -21,14 +21,19 @@ def lesson_homework(
     ),
     x_test: Annotated[
         Path | None,
-        typer.Option("--x-test", help="Test inputs (.npy); default: official test split."),
+        typer.Option(
+            "--x-test",
+            help="Test inputs (.npy; lesson 4: a text file, one tokenized English sentence "
+            "a line); default: the official test split.",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     budget_minutes: Annotated[
         float | None,
         typer.Option(
             "--budget-minutes",
-            help="Compute budget, for references with presets (lesson 2): the recipe that fits.",
+            help="Compute budget, for references with presets (lessons 2 and 4): the recipe "
+            "that fits, trained for that long.",
             min=0.1,
         ),
     ] = None,

@@ -6,7 +6,8 @@ Layout of the file (the shipped demo_course.toml is a complete example):
     [[lessons]]         number, title, opens, closes (optional), credits
     [homework.<id>]     lesson, title, dataset or files (exactly one), task, metric, target,
                         submission, n_classes, horizon (forecasts: the series' last values
-                        to hide),
+                        to hide), source_lang and target_lang (translation: the parallel
+                        corpus' arrays to translate from and into, e.g. "en" and "ja"),
                         public_fraction, daily_limit, opens, deadline, final_picks,
                         leaderboard_refresh, and a late_policy table (mode, until,
                         penalty_per_day)
@@ -192,6 +193,7 @@ def _homework(
     dataset, files = _source(table, base)
     if horizon is not None and files is not None:
         table.fail("horizon", "only for a forecast on a catalog series (dataset), not with files")
+    source_lang, target_lang = _languages(table, submission, files is not None)
     public_fraction = table.get("public_fraction", float, 0.3)
     if not 0 < public_fraction < 1:
         table.fail("public_fraction", f"{public_fraction:g} is not strictly between 0 and 1")
@@ -217,7 +219,31 @@ def _homework(
         leaderboard_refresh=_refresh(table),
         horizon=horizon,
         files=files,
+        source_lang=source_lang,
+        target_lang=target_lang,
     )
+
+
+def _languages(
+    table: CheckedTable, submission: str, own_files: bool
+) -> tuple[str | None, str | None]:
+    """(source_lang, target_lang): a translation's direction, both given or neither (the
+    data set's usual direction); meaningless for any other homework, so refused there."""
+    keys = ("source_lang", "target_lang")
+    given = [key for key in keys if key in table.data]
+    if not given:
+        return None, None
+    if submission != "tokens":
+        table.fail(given[0], f"only for submission 'tokens' (translation), not {submission!r}")
+    if own_files:
+        table.fail(given[0], "only for a translation of a catalog parallel corpus (dataset)")
+    if len(given) == 1:
+        other = keys[1 - keys.index(given[0])]
+        table.missing(other, f"give it with {given[0]} (or neither, for the usual direction)")
+    source, target = (table.text(key) for key in keys)
+    if source == target:
+        table.fail("target_lang", f"{target!r} is the source_lang too")
+    return source, target
 
 
 def _source(table: CheckedTable, base: Path) -> tuple[str | None, HomeworkFiles | None]:

@@ -147,6 +147,11 @@ class Homework:
     values are hidden and must be forecast from the values before them."""
     files: HomeworkFiles | None = None
     """Staff's own files, read from disk only when publishing; None for a catalog data set."""
+    source_lang: str | None = None
+    target_lang: str | None = None
+    """Translation (submission "tokens" on a parallel corpus): the arrays of the data set
+    students translate from and into, e.g. "en" and "ja"; None: the data set's usual
+    direction (English to Japanese for small-parallel-enja). Both or neither are given."""
 
     @property
     def higher_is_better(self) -> bool:

@@ -77,6 +77,25 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise(3, 2, "unroll", "practicum.lessons.lesson3.rnn:unroll"),
     Exercise(3, 4, "seasonal_naive", "practicum.lessons.lesson3.forecast:seasonal_naive"),
     Exercise(3, 4, "make_windows", "practicum.lessons.lesson3.forecast:make_windows"),
+    Exercise(4, 2, "pad_batch", "practicum.lessons.lesson4.text:pad_batch"),
+    Exercise(
+        4, 2, "teacher_forcing_loss", "practicum.lessons.lesson4.translate:teacher_forcing_loss"
+    ),
+    Exercise(4, 2, "train_epoch", "practicum.lessons.lesson4.translate:train_epoch"),
+    Exercise(4, 2, "greedy", "practicum.lessons.lesson4.decode:greedy"),
+    Exercise(4, 2, "bleu_score", "practicum.lessons.lesson4.bleu:bleu_score"),
+    Exercise(4, 4, "masked_attention", "practicum.lessons.lesson4.attention:masked_attention"),
+    Exercise(
+        4,
+        4,
+        "multi_head_attention",
+        "practicum.lessons.lesson4.attention:MultiHeadAttention",
+        ("forward",),
+    ),
+    Exercise(4, 4, "beam_search", "practicum.lessons.lesson4.decode:beam_search"),
+    Exercise(
+        4, 4, "positional_encoding", "practicum.lessons.lesson4.transformer:positional_encoding"
+    ),
 )
 """Every lesson's exercises, in the order the notebooks check them."""
 

@@ -40,6 +40,8 @@ class HomeworkReference:
     metric: Callable[[np.ndarray, np.ndarray], float]
     budgeted: BudgetedSolver | None = None
     """Set where the reference has budget presets; `solve` is then its default budget."""
+    read_x_test: Callable[[Path], np.ndarray] | None = None
+    """How an --x-test file is read when it is not an .npy array (sentences, one a line)."""
 
     def solver(self, budget_minutes: float | None) -> Solver:
         """The solver for a budget; a reference without presets refuses one."""

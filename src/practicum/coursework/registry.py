@@ -10,11 +10,19 @@ import numpy as np
 
 from practicum import data
 from practicum.coursework.homework import HomeworkReference, check_x_test
+from practicum.data.formats.parallel_text import read_lines, write_lines
 from practicum.grading.label_csv import write_label_csv
-from practicum.grading.metrics import accuracy
+from practicum.grading.metrics import accuracy, bleu
 from practicum.lessons.lesson1 import mlp
 from practicum.lessons.lesson2 import fast
 from practicum.lessons.lesson3 import ecg
+from practicum.lessons.lesson4 import translate
+
+
+def _corpus_bleu(references: np.ndarray, hypotheses: np.ndarray) -> float:
+    """sacrebleu's corpus BLEU on tokens as given (tokenize="none"), as the service scores."""
+    return bleu([str(r) for r in references], [str(h) for h in hypotheses]).score
+
 
 HOMEWORK: dict[int, HomeworkReference] = {
     1: HomeworkReference(
@@ -66,6 +74,24 @@ HOMEWORK: dict[int, HomeworkReference] = {
         write=write_label_csv,
         metric=accuracy,
     ),
+    4: HomeworkReference(
+        lesson=4,
+        title="English to Japanese with a small Transformer (budget presets)",
+        dataset="small-parallel-enja",
+        train_split="train",
+        test_split="test",
+        input_key="en",
+        target_key="ja",
+        input_shape=(),
+        input_dtype="str",
+        metric_name="bleu",
+        target=25.0,
+        solve=translate.budgeted_solver(translate.DEFAULT_BUDGET_MINUTES),
+        budgeted=translate.budgeted_solver,
+        write=write_lines,
+        metric=_corpus_bleu,
+        read_x_test=read_lines,
+    ),
 }
 
 
@@ -103,7 +129,7 @@ def run_homework(
         test = data.load(ref.dataset, ref.test_split)
         x, y_true = test[ref.input_key], test[ref.target_key]
     else:
-        x = check_x_test(ref, _load_npy(x_test), str(x_test))
+        x = _read_x_test(ref, x_test)
     train = data.load(ref.dataset, ref.train_split)
     start = time.perf_counter()
     pred = solve(train, x, seed)
@@ -111,6 +137,12 @@ def run_homework(
     path = ref.write(out, pred)
     score = ref.metric(y_true, pred) if y_true is not None else None
     return HomeworkResult(ref, path, len(pred), seconds, score)
+
+
+def _read_x_test(ref: HomeworkReference, path: Path) -> np.ndarray:
+    if ref.read_x_test is not None:
+        return ref.read_x_test(path)
+    return check_x_test(ref, _load_npy(path), str(path))
 
 
 def _load_npy(path: Path) -> np.ndarray:

@@ -28,6 +28,7 @@ from practicum.course import (
     target_reached,
 )
 from practicum.grading import scoring
+from practicum.grading.metrics import signature
 from practicum.service.exercises import done_per_lesson
 
 Phase = Literal["public", "private"]
@@ -42,6 +43,11 @@ class Board:
     """Public phase: submissions made up to this moment are shown. None: all of them."""
     metric: str
     higher_is_better: bool
+
+    @property
+    def signature(self) -> str | None:
+        """How the scores were computed, where the metric's name does not say (BLEU)."""
+        return signature(self.metric)
 
 
 def leaderboard(session: Session, course: Course, homework_id: str, now: datetime) -> Board:

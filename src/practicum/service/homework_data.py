@@ -25,7 +25,8 @@ class HomeworkArrays:
     """What a homework is made of, whatever its kind."""
 
     public: dict[str, np.ndarray]
-    """File stem -> array students get (x_train, y_train, x_test)."""
+    """File stem -> array students get (x_train, y_train, x_test; a translation adds
+    x_dev, y_dev)."""
     y_test: np.ndarray
     """The hidden answers, one per test item, in x_test order."""
     example: np.ndarray | Sequence[str]
@@ -96,6 +97,82 @@ def _series_forecast(homework: Homework) -> HomeworkArrays:
     )
 
 
+DIRECTIONS: dict[str, tuple[str, str]] = {"small-parallel-enja": ("en", "ja")}
+"""A parallel corpus' usual (source, target) arrays, used when course.toml gives neither."""
+EXAMPLE_LINES: dict[str, tuple[str, ...]] = {
+    "ja": (
+        "わたし は 猫 が 好き だ 。",
+        "明日 は 雨 が 降 る 。",
+        "この 本 は 面白 い 。",
+        "駅 まで 歩 い た 。",
+    ),
+    "en": ("i like cats .", "it will rain tomorrow .", "this book is fun .", "i walked ."),
+}
+"""Made-up sentences (not from any data set) for the README's submission example."""
+
+
+def _parallel_text(homework: Homework) -> HomeworkArrays:
+    """Translation on a parallel corpus (one tokenized sentence per line, aligned by line):
+    students get train and dev in both languages and the test source sentences; the test
+    target sentences are the hidden references BLEU scores against."""
+    source, target = _direction(homework)
+    dataset = data.get(_catalog_name(homework))
+    missing = {"train", "dev", "test"} - set(dataset.splits)
+    if missing:
+        raise PublishError(
+            f"homework {homework.id}: data set {dataset.name} has no {', '.join(sorted(missing))} "
+            f"split (splits: {', '.join(dataset.splits)}); a translation needs train, dev, test"
+        )
+    train, dev, test = (
+        _sides(homework, split, source, target) for split in ("train", "dev", "test")
+    )
+    lines = EXAMPLE_LINES.get(target, ("token token .",))
+    return HomeworkArrays(
+        public={
+            "x_train": train[0],
+            "y_train": train[1],
+            "x_dev": dev[0],
+            "y_dev": dev[1],
+            "x_test": test[0],
+        },
+        y_test=test[1],
+        example=[lines[i % len(lines)] for i in range(len(test[1]))],
+    )
+
+
+def _direction(homework: Homework) -> tuple[str, str]:
+    """(source, target) from course.toml, else the data set's usual direction."""
+    if homework.source_lang and homework.target_lang:
+        return homework.source_lang, homework.target_lang
+    name = _catalog_name(homework)
+    if name not in DIRECTIONS:
+        raise PublishError(
+            f"homework {homework.id}: say which arrays of {name} to translate from and into "
+            'with source_lang and target_lang in course.toml (e.g. source_lang = "en")'
+        )
+    return DIRECTIONS[name]
+
+
+def _sides(
+    homework: Homework, split: str, source: str, target: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The source and target sentences of one split, checked to be aligned text."""
+    arrays = _load(homework, split)
+    where = f"homework {homework.id}: {homework.dataset}/{split}"
+    if not {source, target} <= arrays.keys():
+        raise PublishError(
+            f"{where} holds {', '.join(arrays)}, not {source} and {target} "
+            "(check source_lang and target_lang in course.toml)"
+        )
+    x, y = arrays[source], arrays[target]
+    if {x.ndim, y.ndim} != {1} or len(x) != len(y) or {x.dtype.kind, y.dtype.kind} != {"U"}:
+        raise PublishError(
+            f"{where}: {source} {x.dtype}{x.shape} and {target} {y.dtype}{y.shape} are not "
+            "two aligned lists of sentences"
+        )
+    return x, y
+
+
 def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
     """A split of the homework's data set; a missing one says which homework needs it."""
     try:
@@ -104,9 +181,13 @@ def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
         raise PublishError(f"homework {homework.id}: {e}") from None
 
 
-LAYOUTS: dict[str, Layout] = {"labels": _labeled_pairs, "regression": _series_forecast}
+LAYOUTS: dict[str, Layout] = {
+    "labels": _labeled_pairs,
+    "regression": _series_forecast,
+    "tokens": _parallel_text,
+}
 """How each submission kind's homework is cut from its data set. A lesson with another kind
-(tokens for translation) registers its own layout here."""
+registers its own layout here (tokens means translation of a parallel corpus so far)."""
 
 
 def homework_arrays(homework: Homework) -> HomeworkArrays:

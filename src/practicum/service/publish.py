@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy import Engine, func, select
 
 from practicum.course import Course, Homework
+from practicum.grading.metrics import signature
 from practicum.grading.split import make_split, new_seed, split_digest
 from practicum.grading.submission import SubmissionSpec, parse_predictions, to_file_bytes
 from practicum.service.answers import (
@@ -252,8 +253,7 @@ def _write_public(
 ) -> None:
     """Flushed to disk before the folder is renamed in: a crash must not publish empty files."""
     text = readme(course, homework, arrays, spec).encode()
-    files: dict[str, np.ndarray | bytes] = {f"{k}.npy": v for k, v in arrays.public.items()}
-    for name, content in {**files, README: text}.items():
+    for name, content in {**public_files(arrays), README: text}.items():
         with open(folder / name, "wb") as handle:
             if isinstance(content, bytes):
                 handle.write(content)
@@ -262,6 +262,28 @@ def _write_public(
             handle.flush()
             os.fsync(handle.fileno())
         (folder / name).chmod(PUBLIC_FILE_MODE)
+
+
+def public_files(arrays: HomeworkArrays) -> dict[str, np.ndarray | bytes]:
+    """File name -> content students get: every array as .npy, and each list of sentences
+    (a 1-D string array) also as UTF-8 text, one a line, the form translators work in."""
+    files: dict[str, np.ndarray | bytes] = {}
+    for stem, array in arrays.public.items():
+        files[f"{stem}.npy"] = array
+        lines = _as_lines(array)
+        if lines is not None:
+            files[f"{stem}.txt"] = lines
+    return files
+
+
+def _as_lines(array: np.ndarray) -> bytes | None:
+    """None unless 1-D text whose items hold no line break (lines must pair with items)."""
+    if array.ndim != 1 or array.dtype.kind != "U":
+        return None
+    items = [str(item) for item in array]
+    if any("\n" in item or "\r" in item for item in items):
+        return None
+    return "".join(f"{item}\n" for item in items).encode("utf-8")
 
 
 def _commit(
@@ -337,10 +359,9 @@ def readme(course: Course, homework: Homework, arrays: HomeworkArrays, spec: Sub
     """Everything a student needs without opening the website: task, files, format, rules."""
     tz = course.timezone
     deadline = homework.deadline.astimezone(tz)
-    files = "\n".join(
-        f"| `{name}.npy` | {tuple(a.shape)} | {a.dtype} |" for name, a in arrays.public.items()
-    )
     direction = "higher" if homework.higher_is_better else "lower"
+    computed = signature(homework.metric)
+    how = f"; sacrebleu signature `{computed}`" if computed else ""
     target = (
         f"reach **{homework.target:g}** on the private leaderboard to pass"
         if homework.target is not None
@@ -361,12 +382,7 @@ Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
 
 ## Files
 
-| file | shape | dtype |
-|---|---|---|
-{files}
-
-Load them with `numpy.load("x_train.npy")`. The answers for `x_test` are hidden: they
-score your submissions.
+{_files_section(arrays)}
 
 ## Submission
 
@@ -383,13 +399,37 @@ or upload the file on the homework page of the course site.
 
 ## Rules
 
-* Metric: **{homework.metric}** ({direction} is better); {target}.
+* Metric: **{homework.metric}** ({direction} is better{how}); {target}.
 * Deadline: **{deadline:%Y-%m-%d %H:%M %Z}** ({tz.key}).
 * Up to {homework.daily_limit} submissions a day; the count resets at midnight {tz.key} time.
 * The public leaderboard scores a fixed {share:.0%} of the test items; the final ranking uses
   the other {1 - share:.0%}, hidden until the deadline.
 * {picks}
 """
+
+
+def _files_section(arrays: HomeworkArrays) -> str:
+    """The table of public files, and how to read them."""
+    files = public_files(arrays)
+    rows = "\n".join(f"| `{name}` | {_size_and_type(content)} |" for name, content in files.items())
+    how = 'Load them with `numpy.load("x_train.npy")`'
+    if any(name.endswith(".txt") for name in files):
+        how += (
+            ";\na `.txt` file holds the items of its `.npy`, one a line (UTF-8):\n"
+            '`[line.rstrip("\\n") for line in open("x_test.txt", encoding="utf-8")]`'
+        )
+    return f"""| file | shape | dtype |
+|---|---|---|
+{rows}
+
+{how}. The answers for `x_test` are hidden: they score your submissions."""
+
+
+def _size_and_type(content: np.ndarray | bytes) -> str:
+    if isinstance(content, bytes):
+        lines = content.count(b"\n")
+        return f"{lines} lines | UTF-8 text"
+    return f"{tuple(content.shape)} | {content.dtype}"
 
 
 def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
@@ -399,6 +439,15 @@ def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
         return f"`{filename}`: a float array of shape {shape}, values in 0..1."
     lines = content.decode().splitlines()
     shown = "\n".join(lines[:4] + (["..."] if len(lines) > 4 else []))
+    if spec.kind == "tokens":
+        n = spec.n_items
+        return (
+            f"`{filename}`: UTF-8 text of exactly {n} lines, line *i* the output for line *i*\n"
+            "of `x_test.txt`, tokens separated by spaces as in `y_train.txt` (an empty line is\n"
+            f"an empty output). In a notebook, `y_pred` is a list of {n} sentences: strings of\n"
+            "space-separated tokens, or lists of tokens. For example (sentences made up):"
+            f"\n\n```\n{shown}\n```"
+        )
     return (
         f"`{filename}`, {spec.n_items} predictions in `x_test` order "
         f"(values made up):\n\n```\n{shown}\n```"

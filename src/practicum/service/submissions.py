@@ -97,6 +97,8 @@ class SubmitOutcome:
     """The course's time zone (IANA name), for showing resets_at as students live it."""
     late_note: str | None
     status: str
+    signature: str | None = None
+    """How the score was computed where the metric's name does not say (sacrebleu's)."""
 
 
 def safe_filename(name: str | None) -> str:
@@ -236,6 +238,7 @@ def outcome(
         timezone=ctx.course.timezone.key,
         late_note=row.late_note,
         status=row.status,
+        signature=board.signature,
     )
 
 

@@ -44,6 +44,9 @@ class SubmitResult(FromAttributes):
     """The course's time zone (IANA name), for showing resets_at as students live it."""
     status: str
     late_note: str | None
+    signature: str | None = None
+    """How the score was computed, where the metric's name does not say: sacrebleu's
+    signature for BLEU, None otherwise."""
 
 
 class LeaderboardEntry(FromAttributes):
@@ -59,6 +62,8 @@ class Leaderboard(FromAttributes):
     phase: Literal["public", "private"]
     metric: str
     higher_is_better: bool
+    signature: str | None = None
+    """sacrebleu's signature for BLEU, None for other metrics."""
     cutoff: datetime | None
     rows: list[LeaderboardEntry]
 
