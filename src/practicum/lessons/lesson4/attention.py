@@ -96,7 +96,7 @@ class MultiHeadAttention(nn.Module):
     ) -> torch.Tensor:
         """(B, Q, D), (B, K, D), (B, K, D), mask broadcastable to (B, Q, K) -> (B, Q, D)."""
         q, k, v = self._split(self.q(query)), self._split(self.k(key)), self._split(self.v(value))
-        head_mask = mask.unsqueeze(1) if mask is not None else None  # same for every head
+        head_mask = mask.unsqueeze(-3) if mask is not None else None  # same for every head
         context, self.weights = masked_attention(q, k, v, head_mask)
         b, _, t, _ = context.shape
         merged: torch.Tensor = self.out(context.transpose(1, 2).reshape(b, t, -1))
