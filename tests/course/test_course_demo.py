@@ -35,6 +35,7 @@ def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
         "lesson3-ecg5000",
         "lesson3-airline-forecast",
         "lesson4-enja",
+        "lesson5-captions",
     ]
     hw = course.homework["lesson1-fashion-mnist"]
     assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (1, "fashion-mnist", "accuracy", 0.90)
@@ -80,6 +81,24 @@ def test_demo_lesson_four_is_translation_scored_by_bleu() -> None:
     assert hw.deadline == datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
     for words in ('practicum.submit("lesson4-enja"', "500 lines", 'tokenize="none"', "**25**"):
         assert words in hw.task, words
+
+
+def test_demo_lesson_five_is_captioning_scored_by_caption_bleu() -> None:
+    course = demo_course()
+    hw = course.homework["lesson5-captions"]
+    assert (hw.lesson, hw.dataset, hw.metric, hw.submission) == (
+        5,
+        "flickr8k",
+        "caption_bleu",
+        "tokens",
+    )
+    assert (hw.target, hw.higher_is_better, hw.n_classes) == (18.0, True, None)
+    assert (hw.public_fraction, hw.daily_limit, hw.final_picks) == (0.3, 5, 2)
+    assert hw.opens == course.lessons[4].opens
+    assert hw.deadline == datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
+    for words in ('practicum.submit("lesson5-captions", captions)', "x_test.zip", "**18**"):
+        assert words in hw.task, words
+    assert hw.id not in course.completion.required_homework  # the original required 2 and 4
 
 
 def test_demo_completion_needs_the_homework_and_the_report() -> None:

@@ -13,6 +13,7 @@ COURSE_SETS = {
     "airline-passengers",
     "small-parallel-enja",
     "coco-captions",
+    "flickr8k",
 }
 
 

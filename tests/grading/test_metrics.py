@@ -86,9 +86,20 @@ def test_bleu_splits_on_spaces_only_by_default() -> None:
 
 
 def test_registry_names_directions_and_kinds() -> None:
-    assert set(METRICS) == {"accuracy", "macro_f1", "rmse", "mae", "bleu"}
-    assert {n for n, m in METRICS.items() if m.higher_is_better} == {"accuracy", "macro_f1", "bleu"}
+    assert set(METRICS) == {
+        "accuracy",
+        "macro_f1",
+        "rmse",
+        "mae",
+        "bleu",
+        "caption_bleu",
+        "cider_d",
+    }
+    assert {n for n, m in METRICS.items() if m.higher_is_better} == {
+        *("accuracy", "macro_f1", "bleu", "caption_bleu", "cider_d"),
+    }
     assert all(name == info.name for name, info in METRICS.items())
-    assert "images" in METRICS["rmse"].kinds and "tokens" in METRICS["bleu"].kinds
+    assert "images" in METRICS["rmse"].kinds
+    assert all(METRICS[name].kinds == ("tokens",) for name in ("bleu", "caption_bleu", "cider_d"))
     assert METRICS["bleu"].fn(["a b c d"], ["a b c d"]) == pytest.approx(100.0)
     assert METRICS["accuracy"].fn(np.array([1, 0]), np.array([1, 1])) == 0.5

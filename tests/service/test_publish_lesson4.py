@@ -15,8 +15,8 @@ import pytest
 import sacrebleu
 from db_backends import Databases
 from sacrebleu.metrics.bleu import BLEU
-from sqlalchemy import Engine, select
-from tiny_homework import count_stored, demo_course_config
+from sqlalchemy import Engine
+from tiny_homework import count_stored, demo_course_config, migrated_engine, submit_as
 
 from practicum import data, store
 from practicum.data import synthetic
@@ -40,10 +40,8 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, databases: Databases
 
 @pytest.fixture
 def engine(config: ServiceConfig) -> Iterator[Engine]:
-    store.upgrade(config.database_url)
-    engine = store.make_engine(config.database_url)
-    yield engine
-    engine.dispose()
+    with migrated_engine(config) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -76,15 +74,7 @@ def one_token_wrong(sentences: list[str]) -> list[str]:
 def submit(
     config: ServiceConfig, engine: Engine, user: str, content: bytes
 ) -> submissions.SubmitOutcome:
-    with store.session_scope(engine) as session:
-        found = session.scalar(select(store.User).where(store.User.name == user))
-        found = found or store.create_user(session, user, "student")
-        ctx = submissions.SubmitContext(
-            session, store.FileStore(config.blob_dir), config, config.course()
-        )
-        return submissions.submit(
-            ctx, submissions.SubmissionRequest(HW, found, content, "submission.txt", NOW)
-        )
+    return submit_as(config, engine, (HW, user, NOW), content)
 
 
 def text(sentences: list[str]) -> bytes:

@@ -7,6 +7,8 @@ so the tests exercise the real loading and checking of hidden labels.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from practicum import store
 from practicum.course import Course
 from practicum.grading.split import make_split, split_digest
+from practicum.service import submissions
 from practicum.service.answers import write_answer
 from practicum.settings.service import ServiceConfig, load_config
 
@@ -193,6 +196,38 @@ def count_stored(engine: Engine, files: store.FileStore) -> tuple[int, int]:
     with store.session_scope(engine, read_only=True) as session:
         rows = len(session.scalars(store.Submission.__table__.select()).all())
     return rows, len(list(files.digests()))
+
+
+@contextmanager
+def migrated_engine(config: ServiceConfig) -> Iterator[Engine]:
+    """An engine on the config's database, migrated to the newest schema; disposed after."""
+    store.upgrade(config.database_url)
+    engine = store.make_engine(config.database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def submit_as(
+    config: ServiceConfig,
+    engine: Engine,
+    request: tuple[str, str, datetime],
+    content: bytes,
+    filename: str = "submission.txt",
+) -> submissions.SubmitOutcome:
+    """One upload through the service: request = (homework id, student, when); the student is
+    made on first use."""
+    homework_id, user, at = request
+    with store.session_scope(engine) as session:
+        found = session.scalar(select(store.User).where(store.User.name == user))
+        found = found or store.create_user(session, user, "student")
+        ctx = submissions.SubmitContext(
+            session, store.FileStore(config.blob_dir), config, config.course()
+        )
+        return submissions.submit(
+            ctx, submissions.SubmissionRequest(homework_id, found, content, filename, at)
+        )
 
 
 def forget_submissions(engine: Engine, files: store.FileStore) -> None:

@@ -33,7 +33,9 @@ def homework_publish(
 
     def action(config: ServiceConfig, engine: Engine) -> None:
         result = publish(config, engine, homework_id, now=datetime.now(UTC), force=force)
-        shapes = ", ".join(f"{name} {shape}" for name, shape in result.shapes.items())
+        shapes = ", ".join(
+            [*(f"{name} {shape}" for name, shape in result.shapes.items()), *result.files]
+        )
         split = "kept the published split" if result.kept_split else "drew a new split"
         console.print(f"published {homework_id}: {shapes}")
         console.print(

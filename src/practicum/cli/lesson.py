@@ -24,7 +24,8 @@ def lesson_homework(
         typer.Option(
             "--x-test",
             help="Test inputs (.npy; lesson 4: a text file, one tokenized English sentence "
-            "a line); default: the official test split.",
+            "a line; lesson 5: a folder of photos, captioned in file-name order); default: the "
+            "official test split.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -32,7 +33,7 @@ def lesson_homework(
         float | None,
         typer.Option(
             "--budget-minutes",
-            help="Compute budget, for references with presets (lessons 2 and 4): the recipe "
+            help="Compute budget, for references with presets (lessons 2, 4 and 5): the recipe "
             "that fits, trained for that long.",
             min=0.1,
         ),

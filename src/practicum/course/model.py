@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-Metric = Literal["accuracy", "macro_f1", "rmse", "mae", "bleu"]
+Metric = Literal["accuracy", "macro_f1", "rmse", "mae", "bleu", "caption_bleu", "cider_d"]
 SubmissionKind = Literal["labels", "regression", "tokens", "images"]
 LateMode = Literal["refuse", "accept_unranked", "penalty"]
 
@@ -25,6 +25,8 @@ HIGHER_IS_BETTER: dict[Metric, bool] = {
     "accuracy": True,
     "macro_f1": True,
     "bleu": True,
+    "caption_bleu": True,
+    "cider_d": True,
     "rmse": False,
     "mae": False,
 }
@@ -35,6 +37,8 @@ SUBMISSIONS_FOR_METRIC: dict[Metric, tuple[SubmissionKind, ...]] = {
     "rmse": ("regression", "images"),
     "mae": ("regression", "images"),
     "bleu": ("tokens",),
+    "caption_bleu": ("tokens",),
+    "cider_d": ("tokens",),
 }
 """A metric is only meaningful over some kinds of predictions (accuracy over labels...)."""
 
@@ -42,10 +46,13 @@ METRIC_RANGE: dict[Metric, tuple[float, float]] = {
     "accuracy": (0.0, 1.0),
     "macro_f1": (0.0, 1.0),
     "bleu": (0.0, 100.0),
+    "caption_bleu": (0.0, 100.0),
+    "cider_d": (0.0, 10.0),
     "rmse": (0.0, float("inf")),
     "mae": (0.0, float("inf")),
 }
-"""Values a score can take; bleu on sacrebleu's 0-100 scale. Catches a target of 90 for 0.90."""
+"""Values a score can take; bleu and caption_bleu on sacrebleu's 0-100 scale, cider_d on the
+coco-caption 0-10 one. Catches a target of 90 for 0.90."""
 
 
 def higher_is_better(metric: Metric) -> bool:

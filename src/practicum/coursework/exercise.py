@@ -96,6 +96,20 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise(
         4, 4, "positional_encoding", "practicum.lessons.lesson4.transformer:positional_encoding"
     ),
+    Exercise(5, 2, "pad_captions", "practicum.lessons.lesson5.text:pad_captions"),
+    Exercise(
+        5,
+        2,
+        "show_and_tell",
+        "practicum.lessons.lesson5.decoder:ShowAndTell",
+        ("start", "forward", "step"),
+    ),
+    Exercise(5, 2, "train_epoch", "practicum.lessons.lesson5.train:train_epoch"),
+    Exercise(
+        5, 4, "soft_attention", "practicum.lessons.lesson5.decoder:SoftAttention", ("forward",)
+    ),
+    Exercise(5, 4, "attention_step", "practicum.lessons.lesson5.decoder:AttendAndTell", ("_one",)),
+    Exercise(5, 4, "beam_search", "practicum.lessons.lesson5.search:beam_search"),
 )
 """Every lesson's exercises, in the order the notebooks check them."""
 

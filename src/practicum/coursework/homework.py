@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-Solver = Callable[[dict[str, np.ndarray], np.ndarray, int], np.ndarray]
-"""(training arrays, x_test, seed) -> predictions in the submission's value space."""
+Solver = Callable[[dict[str, np.ndarray], Any, int], Any]
+"""(training arrays, x_test, seed) -> predictions in the submission's value space. x_test and
+the predictions are arrays for most lessons; lesson 5 takes the test photos' encoded bytes (a
+list of JPEG/PNG files) and returns one caption (str) per photo."""
 BudgetedSolver = Callable[[float], Solver]
 """minutes of compute -> a solver whose recipe fits them (`--budget-minutes`)."""
 
@@ -36,12 +39,18 @@ class HomeworkReference:
     metric_name: str
     target: float
     solve: Solver
-    write: Callable[[Path, np.ndarray], Path]
-    metric: Callable[[np.ndarray, np.ndarray], float]
+    write: Callable[[Path, Any], Path]
+    """(path, predictions) -> the path written, in the homework's submission format."""
+    metric: Callable[[Any, Any], float]
+    """(truth, predictions) -> the homework's score."""
     budgeted: BudgetedSolver | None = None
     """Set where the reference has budget presets; `solve` is then its default budget."""
-    read_x_test: Callable[[Path], np.ndarray] | None = None
-    """How an --x-test file is read when it is not an .npy array (sentences, one a line)."""
+    read_x_test: Callable[[Path], Any] | None = None
+    """How --x-test is read when it is not an .npy array (lesson 4: a text file, one sentence
+    a line; lesson 5: a folder of photos)."""
+    official_test: Callable[[dict[str, np.ndarray]], tuple[Any, Any]] | None = None
+    """The test split's arrays -> (x_test, truth), where they are not simply `input_key` and
+    `target_key` (lesson 5: the photos' encoded bytes and their reference captions)."""
 
     def solver(self, budget_minutes: float | None) -> Solver:
         """The solver for a budget; a reference without presets refuses one."""

@@ -3,25 +3,58 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from practicum import data
 from practicum.coursework.homework import HomeworkReference, check_x_test
+from practicum.data.captioned import read_image_folder
 from practicum.data.formats.parallel_text import read_lines, write_lines
 from practicum.grading.label_csv import write_label_csv
-from practicum.grading.metrics import accuracy, bleu
+from practicum.grading.metrics import accuracy, bleu, caption_bleu, reference_matrix
 from practicum.lessons.lesson1 import mlp
 from practicum.lessons.lesson2 import fast
 from practicum.lessons.lesson3 import ecg
 from practicum.lessons.lesson4 import translate
+from practicum.lessons.lesson5 import reference as captioner
 
 
 def _corpus_bleu(references: np.ndarray, hypotheses: np.ndarray) -> float:
     """sacrebleu's corpus BLEU on tokens as given (tokenize="none"), as the service scores."""
     return bleu([str(r) for r in references], [str(h) for h in hypotheses]).score
+
+
+def _caption_bleu(references: np.ndarray, captions: Sequence[str]) -> float:
+    """BLEU-4 against every reference caption of each photo, as the service scores captions."""
+    return caption_bleu(references, [str(c) for c in captions]).score
+
+
+def _photos_and_captions(test: dict[str, np.ndarray]) -> tuple[list[bytes], np.ndarray]:
+    """A captioned split's photos (encoded bytes, in split order) and their captions as the
+    2-D reference array the homework stores (`reference_matrix`)."""
+    offsets, blob = test["image_offsets"], test["image_bytes"]
+    photos = [bytes(blob[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+    captions: list[list[str]] = [[] for _ in photos]
+    for caption, owner in zip(
+        test["caption"].tolist(), test["caption_image"].tolist(), strict=True
+    ):
+        captions[owner].append(str(caption).strip())
+    return photos, reference_matrix(captions)
+
+
+def _read_photos(folder: Path) -> list[bytes]:
+    """The photos of an --x-test folder, encoded, in file-name order (the order a homework's
+    renamed test photos 0000.jpg, 0001.jpg, ... are in)."""
+    return read_image_folder(folder)[1]
+
+
+def _write_captions(path: Path, captions: Sequence[str]) -> Path:
+    """One caption a line, lowercased, white space collapsed (a caption is one line)."""
+    return write_lines(path, [" ".join(str(c).lower().split()) for c in captions])
 
 
 HOMEWORK: dict[int, HomeworkReference] = {
@@ -92,6 +125,25 @@ HOMEWORK: dict[int, HomeworkReference] = {
         metric=_corpus_bleu,
         read_x_test=read_lines,
     ),
+    5: HomeworkReference(
+        lesson=5,
+        title="Flickr8k captions with a CNN encoder and an RNN decoder (budget presets)",
+        dataset="flickr8k",
+        train_split="train",
+        test_split="test",
+        input_key="image_bytes",
+        target_key="caption",
+        input_shape=(),
+        input_dtype="bytes",
+        metric_name="caption_bleu",
+        target=18.0,  # the demo course's; the lesson author sets both once measured
+        solve=captioner.budgeted_solver(captioner.DEFAULT_BUDGET_MINUTES),
+        budgeted=captioner.budgeted_solver,
+        write=_write_captions,
+        metric=_caption_bleu,
+        read_x_test=_read_photos,
+        official_test=_photos_and_captions,
+    ),
 }
 
 
@@ -127,7 +179,10 @@ def run_homework(
     y_true = None
     if x_test is None:
         test = data.load(ref.dataset, ref.test_split)
-        x, y_true = test[ref.input_key], test[ref.target_key]
+        if ref.official_test is not None:
+            x, y_true = ref.official_test(test)
+        else:
+            x, y_true = test[ref.input_key], test[ref.target_key]
     else:
         x = _read_x_test(ref, x_test)
     train = data.load(ref.dataset, ref.train_split)
@@ -139,7 +194,7 @@ def run_homework(
     return HomeworkResult(ref, path, len(pred), seconds, score)
 
 
-def _read_x_test(ref: HomeworkReference, path: Path) -> np.ndarray:
+def _read_x_test(ref: HomeworkReference, path: Path) -> Any:
     if ref.read_x_test is not None:
         return ref.read_x_test(path)
     return check_x_test(ref, _load_npy(path), str(path))

@@ -1,5 +1,11 @@
 """The data catalog: one way to get each data set of the course, from any source format."""
 
+from practicum.data.captioned import (
+    CaptionedImages,
+    caption_text,
+    captioned_images,
+    read_image_folder,
+)
 from practicum.data.catalog import CATALOG, Dataset, SourceFile, get
 from practicum.data.errors import (
     ChecksumError,
@@ -13,6 +19,7 @@ from practicum.data.own_files import read_own_files
 
 __all__ = [
     "CATALOG",
+    "CaptionedImages",
     "ChecksumError",
     "DataError",
     "Dataset",
@@ -20,10 +27,13 @@ __all__ = [
     "FormatError",
     "NotCachedError",
     "SourceFile",
+    "caption_text",
+    "captioned_images",
     "fetch",
     "get",
     "import_files",
     "load",
+    "read_image_folder",
     "read_own_files",
     "remove",
     "status",

@@ -61,6 +61,14 @@ _FASHION_CITATION = (
     "H. Xiao, K. Rasul, R. Vollgraf. Fashion-MNIST: a Novel Image Dataset for Benchmarking "
     "Machine Learning Algorithms. arXiv:1708.07747, 2017."
 )
+_FLICKR8K_CITATION = (
+    "M. Hodosh, P. Young, J. Hockenmaier. Framing Image Description as a Ranking Task: Data, "
+    "Models and Evaluation Metrics. Journal of Artificial Intelligence Research, 47:853-899, 2013."
+)
+_FLICKR8K_MIRRORS = (
+    "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/",
+    "http://nlp.cs.illinois.edu/HockenmaierGroup/Framing_Image_Description/",
+)
 _COCO_CITATION = (
     "T.-Y. Lin et al. Microsoft COCO: Common Objects in Context. ECCV 2014. arXiv:1405.0312."
 )
@@ -191,6 +199,18 @@ ENJA_SUMS: dict[str, tuple[str | None, int | None]] = {
     "test.ja": (None, None),
 }
 
+# No sha256 of the two Flickr8k zips is published; the MD5 sums torchvision for R checks
+# (Flickr8k_text.zip bf6c1abcb8e4a833b7f922104de18627, Flickr8k_Dataset.zip
+# f18a1e2920de5bd84dae7cf08ec78978) cannot be used here, so both are checked by format.
+FLICKR8K_FILES = (
+    SourceFile(
+        "Flickr8k_Dataset.zip",
+        tuple(m + "Flickr8k_Dataset.zip" for m in _FLICKR8K_MIRRORS),
+        splits=("train", "dev", "test"),
+    ),
+    SourceFile("Flickr8k_text.zip", tuple(m + "Flickr8k_text.zip" for m in _FLICKR8K_MIRRORS)),
+)
+
 DATASETS: tuple[Dataset, ...] = (
     Dataset(
         name="mnist",
@@ -306,6 +326,28 @@ DATASETS: tuple[Dataset, ...] = (
         license="Annotations CC BY 4.0; images under their Flickr licenses",
         citation=_COCO_CITATION,
         homepage="https://cocodataset.org/#download",
+    ),
+    Dataset(
+        name="flickr8k",
+        title="Flickr8k: photos with five captions each",
+        description="8,091 Flickr photos of people and animals doing things, each with five "
+        "English captions (official lists: 6,000 train, 1,000 dev, 1,000 test images). Arrays: "
+        "file_name, image_bytes + image_offsets (the encoded JPEGs), caption, caption_image. "
+        "Without the official lists the images are split by a hash of their file name (about "
+        "3/4 train, 1/8 dev, 1/8 test); 'text' holds the captions of images not present, for "
+        "pretraining a caption language model.",
+        splits=("train", "dev", "test", "text"),
+        files=FLICKR8K_FILES,
+        license="Flickr8k terms: research use only; the photos stay under their Flickr "
+        "owners' copyright",
+        citation=_FLICKR8K_CITATION,
+        homepage="http://hockenmaier.cs.illinois.edu/8k-pictures.html",
+        other_formats=(
+            "Kaggle's Flickr8k (adityajn105/flickr8k): archive.zip, or Images/*.jpg with "
+            "captions.txt (CSV image,caption)",
+            "captions-only CSV files in that layout (captions-all-flickr8k-no-images.txt) "
+            "for the text split",
+        ),
     ),
 )
 

@@ -163,27 +163,83 @@ def import_enja(imported: Imported, paths: list[Path], progress: Progress | None
 
 
 def import_coco(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
-    """Caption annotations (JSON or the official zips); image zips are checked and indexed."""
+    """Caption annotations (JSON or the official zips), with their images: official image
+    zips (checked and indexed) or the unpacked image folders named like the split, given
+    or lying beside the annotations (coco/captions_train2017.json and coco/train2017/)."""
+    splits = imported.dataset.splits
     images: dict[str, dict[str, int]] = {}
-    for path in expand(paths):
+    folders: dict[str, Path] = {}
+    beside: dict[str, list[Path]] = {}
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir() and path.name in splits:
+            folders[path.name] = path
+        else:
+            files.extend(expand([path]))
+    for path in files:
         stem = path.name.removesuffix(".zip")
-        if path.suffix == ".zip" and stem in imported.dataset.splits:
+        if path.suffix == ".zip" and stem in splits:
             images[stem] = formats.index_image_zip(imported.check(path))
         else:
             for split, arrays in formats.read_coco_captions(imported.check(path)).items():
                 imported.splits[split] = dict(arrays)
+                beside[split] = _folders_beside(path, split)
     for split, index in images.items():
-        captions = imported.splits.get(split)
-        if captions is None:
-            raise DataError(
-                f"{split}.zip given without the captions of {split}; import both together"
-            )
+        captions = _captions_for(imported, split, f"{split}.zip")
         missing = [n for n in captions["file_name"] if _zip_member(split, str(n)) not in index]
         if missing:
             raise DataError(f"{split}.zip lacks {len(missing)} captioned images, e.g. {missing[0]}")
         imported.meta.setdefault("image_zips", {})[split] = next(
             s["path"] for s in imported.sources if s["file"] == f"{split}.zip"
         )
+    for split, candidates in beside.items():
+        if split not in images and split not in folders:
+            found = next((c for c in candidates if c.is_dir()), None)
+            if found is not None:
+                folders[split] = found
+    for split, folder in folders.items():
+        captions = _captions_for(imported, split, f"{split}/")
+        where = formats.check_image_folder(folder, captions["file_name"].tolist())
+        imported.meta.setdefault("image_dirs", {})[split] = str(where)
+
+
+def _folders_beside(annotations: Path, split: str) -> list[Path]:
+    """Where the unpacked images of a split lie, next to its annotations: <dir>/<split>/,
+    or <dir>/../<split>/ for the official annotations/ folder."""
+    out = [annotations.parent / split]
+    if annotations.parent.name == "annotations":
+        out.append(annotations.parent.parent / split)
+    return out
+
+
+def _captions_for(imported: Imported, split: str, given: str) -> dict[str, np.ndarray]:
+    captions = imported.splits.get(split)
+    if captions is None:
+        raise DataError(f"{given} given without the captions of {split}; import both together")
+    return captions
+
+
+def import_flickr8k(imported: Imported, paths: list[Path], progress: Progress | None) -> None:
+    """The official Flickr8k_Dataset.zip and Flickr8k_text.zip (or their unpacked files),
+    Kaggle's archive.zip or Images/ with captions.txt, and captions-only CSV files; in
+    folders searched two levels down. Every import writes all four splits, so that the
+    text split never holds a caption of an image present in another import."""
+    files = formats.read_flickr8k_files(paths, seen=imported.check, progress=progress)
+    splits, meta = formats.build_flickr8k_splits(files)
+    for folder, (count, size) in files.image_folders.items():
+        imported.verified = False
+        imported.sources.append(
+            {
+                "file": Path(folder).name + "/",
+                "path": folder,
+                "images": count,
+                "bytes": size,
+                "official": False,
+                "verified": False,
+            }
+        )
+    imported.splits.update(splits)
+    imported.meta.update(meta)
 
 
 def _zip_member(split: str, file_name: str) -> str:
@@ -220,4 +276,5 @@ IMPORTERS: dict[str, Importer] = {
     "airline-passengers": import_airline,
     "small-parallel-enja": import_enja,
     "coco-captions": import_coco,
+    "flickr8k": import_flickr8k,
 }

@@ -7,7 +7,10 @@ model can learn something from it, and is reproducible from its seed.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -15,6 +18,12 @@ from PIL import Image, ImageDraw, ImageFont
 from practicum.data.formats.cifar import CIFAR10_CLASSES, write_cifar10_python
 from practicum.data.formats.coco import write_coco_annotations_zip, write_image_zip
 from practicum.data.formats.csv_series import write_monthly_csv
+from practicum.data.formats.flickr8k import (
+    SPLIT_LISTS,
+    TOKEN_FILE,
+    captions_csv_text,
+    token_file_text,
+)
 from practicum.data.formats.idx import IDX_FILES, write_idx
 from practicum.data.formats.image_folder import write_image_folder
 from practicum.data.formats.parallel_text import write_lines
@@ -165,9 +174,12 @@ def write_enja_like(
     return folder
 
 
-def write_coco_like(folder: StrPath, n_train: int = 20, n_val: int = 10, seed: int = 0) -> Path:
+def write_coco_like(
+    folder: StrPath, n_train: int = 20, n_val: int = 10, seed: int = 0, *, unpacked: bool = False
+) -> Path:
     """annotations_trainval2014.zip plus train2014.zip and val2014.zip: images of one
-    coloured blob, each with five captions naming its colour."""
+    coloured blob, each with five captions naming its colour. unpacked: the images in
+    folders train2014/ and val2014/ beside the annotations zip instead of image zips."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -199,7 +211,189 @@ def write_coco_like(folder: StrPath, n_train: int = 20, n_val: int = 10, seed: i
             "caption_image_id": np.repeat(ids, 5),
             "caption": np.array(captions),
         }
-        write_image_zip(folder / f"{split}.zip", split, dict(zip(files, x, strict=True)))
+        if unpacked:
+            (folder / split).mkdir(exist_ok=True)
+            for file_name, pixels in zip(files, x, strict=True):
+                Image.fromarray(pixels).save(folder / split / file_name, format="JPEG", quality=90)
+        else:
+            write_image_zip(folder / f"{split}.zip", split, dict(zip(files, x, strict=True)))
         next_image, next_caption = next_image + n, next_caption + len(captions)
     write_coco_annotations_zip(folder / "annotations_trainval2014.zip", splits)
     return folder
+
+
+_SCENE_COLOURS = {"red": (215, 40, 40), "green": (40, 170, 60), "blue": (40, 80, 215)}
+_SCENE_BACKGROUNDS = {"light": (235, 232, 225), "dark": (30, 32, 40)}
+_SCENE_SHAPES = ("circle", "square")
+
+
+def scene_image(colour: str, shape: str, background: str, rng: np.random.Generator) -> Image.Image:
+    """A `colour` `shape` on a `background` background, 64-120 px a side, placed and sized
+    at random, with a little noise (so that JPEG files differ)."""
+    width, height = (int(v) for v in rng.integers(64, 121, 2))
+    canvas = Image.new("RGB", (width, height), _SCENE_BACKGROUNDS[background])
+    side = int(rng.integers(min(width, height) * 2 // 5, min(width, height) * 3 // 4))
+    left = int(rng.integers(0, width - side + 1))
+    top = int(rng.integers(0, height - side + 1))
+    box = (left, top, left + side, top + side)
+    draw = ImageDraw.Draw(canvas)
+    if shape == "circle":
+        draw.ellipse(box, fill=_SCENE_COLOURS[colour])
+    else:
+        draw.rectangle(box, fill=_SCENE_COLOURS[colour])
+    noisy = np.asarray(canvas, dtype=np.float32) + rng.normal(0, 6, (height, width, 3))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def scene_captions(colour: str, shape: str, background: str, variant: int) -> list[str]:
+    """Five captions that describe the scene, Flickr8k style (lowercase words, " ." at the
+    end); some variants hold a comma or double quotes, as real captions do."""
+    middle = (
+        f"a {colour} {shape} , alone on {background} ."
+        if variant % 5 == 0
+        else f'a {background} picture with a "{colour} {shape}" in it .'
+        if variant % 11 == 3
+        else f"a {background} picture with a {colour} {shape} in it ."
+    )
+    return [
+        f"a {colour} {shape} on a {background} background .",
+        f"a {colour} {shape} .",
+        middle,
+        f"there is a {colour} {shape} on {background} .",
+        f"a simple drawing of a {colour} {shape} .",
+    ]
+
+
+def _flickr_names(n: int, rng: np.random.Generator) -> list[str]:
+    """Distinct Flickr8k-style file names (<photo id>_<secret>.jpg), in drawing order."""
+    names: dict[str, None] = {}
+    while len(names) < n:
+        photo = int(rng.integers(10**9, 4 * 10**9))
+        secret = "".join(rng.choice(list("0123456789abcdef"), 10))
+        names[f"{photo}_{secret}.jpg"] = None
+    return list(names)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def write_flickr8k_like(
+    folder: StrPath,
+    n_images: int = 40,
+    *,
+    layout: Literal["kaggle", "original"] = "kaggle",
+    seed: int = 0,
+    text_only: int = 200,
+    zipped: bool = False,
+) -> Path:
+    """Flickr8k look-alike: small JPEGs of a red/green/blue circle or square on a light or
+    dark background, each with five captions that say so.
+
+    layout="kaggle": Images/<name>.jpg and captions.txt (CSV image,caption, CRLF, captions
+    with a comma or quotes in double quotes), plus captions-all-flickr8k-no-images.txt
+    (same layout) with the captions of every image and of `text_only` more images that
+    have no file; zipped: Images/ and captions.txt inside archive.zip instead.
+
+    layout="original": Flicker8k_Dataset/<name>.jpg (sic), Flickr8k.token.txt
+    (<name>#<k>TAB<caption>, also for the `text_only` images without a file, among them
+    one named like the official quirk <name>.jpg.1), the split lists
+    Flickr_8k.{train,dev,test}Images.txt (3/4, 1/8, 1/8 of the images, two left unlisted)
+    and the files a reader must skip (lemma tokens, expert annotations, readme); zipped:
+    inside Flickr8k_Dataset.zip and Flickr8k_text.zip, with __MACOSX/ entries, as the
+    official zips have."""
+    if layout not in ("kaggle", "original"):
+        raise ValueError(f"layout must be 'kaggle' or 'original', got {layout!r}")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    names = _flickr_names(n_images + text_only, rng)
+    if layout == "original" and text_only:
+        names[-1] = names[-1] + ".1"  # captioned, never an image file (the official quirk)
+    captions: dict[str, list[str]] = {}
+    images: dict[str, bytes] = {}
+    for i, name in enumerate(names):
+        colour = str(rng.choice(list(_SCENE_COLOURS)))
+        shape = str(rng.choice(_SCENE_SHAPES))
+        background = str(rng.choice(list(_SCENE_BACKGROUNDS)))
+        captions[name] = scene_captions(colour, shape, background, i)
+        if i < n_images:
+            images[name] = _jpeg(scene_image(colour, shape, background, rng))
+    present = {name: captions[name] for name in names[:n_images]}
+    if layout == "kaggle":
+        _write_kaggle(folder, images, present, captions, zipped)
+    else:
+        _write_original(folder, images, captions, names[:n_images], zipped)
+    return folder
+
+
+def _write_kaggle(
+    folder: Path,
+    images: dict[str, bytes],
+    present: dict[str, list[str]],
+    everything: dict[str, list[str]],
+    zipped: bool,
+) -> None:
+    csv_text = captions_csv_text(present)
+    if zipped:
+        with zipfile.ZipFile(folder / "archive.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in images.items():
+                archive.writestr(f"Images/{name}", data)
+            archive.writestr("captions.txt", csv_text)
+    else:
+        (folder / "Images").mkdir(exist_ok=True)
+        for name, data in images.items():
+            (folder / "Images" / name).write_bytes(data)
+        (folder / "captions.txt").write_bytes(csv_text.encode("utf-8"))
+    if len(everything) > len(present):
+        text = captions_csv_text(everything).encode("utf-8")
+        (folder / "captions-all-flickr8k-no-images.txt").write_bytes(text)
+
+
+def _write_original(
+    folder: Path,
+    images: dict[str, bytes],
+    captions: dict[str, list[str]],
+    present: list[str],
+    zipped: bool,
+) -> None:
+    n = len(present)
+    n_dev = n_test = max(1, n // 8)
+    listed = present[: max(n - 2, 0)]  # like the official lists, a few images in none
+    lists = {
+        "test": listed[:n_test],
+        "dev": listed[n_test : n_test + n_dev],
+        "train": listed[n_test + n_dev :],
+    }
+    lemmas = {name: [t.replace("ing ", " ") for t in texts] for name, texts in captions.items()}
+    texts = {
+        TOKEN_FILE: token_file_text(captions),
+        "Flickr8k.lemma.token.txt": token_file_text(lemmas),
+        **{
+            SPLIT_LISTS[split]: "".join(f"{name}\n" for name in names)
+            for split, names in lists.items()
+        },
+        "ExpertAnnotations.txt": f"{present[0]}\t{present[0]}#0\t4\t4\t4\n" if present else "",
+        "CrowdFlowerAnnotations.txt": f"{present[0]}\t{present[0]}#0\t1.0\t3\t0\n"
+        if present
+        else "",
+        "readme.txt": "Flickr8k look-alike written by practicum.data.synthetic.\n",
+    }
+    if zipped:
+        with zipfile.ZipFile(folder / "Flickr8k_Dataset.zip", "w", zipfile.ZIP_STORED) as archive:
+            archive.writestr("Flicker8k_Dataset/", b"")
+            for name, data in images.items():
+                archive.writestr(f"Flicker8k_Dataset/{name}", data)
+                archive.writestr(f"__MACOSX/Flicker8k_Dataset/._{name}", b"\x00\x05\x16\x07")
+        with zipfile.ZipFile(folder / "Flickr8k_text.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in texts.items():
+                archive.writestr(name, text)
+                archive.writestr(f"__MACOSX/._{name}", b"\x00\x05\x16\x07")
+    else:
+        (folder / "Flicker8k_Dataset").mkdir(exist_ok=True)
+        for name, data in images.items():
+            (folder / "Flicker8k_Dataset" / name).write_bytes(data)
+        for name, text in texts.items():
+            (folder / name).write_text(text, encoding="utf-8")

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 from sacrebleu.metrics.bleu import BLEU
 
+from practicum.train.cider import cider_d
+
 
 def _pair(name: str, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
     """Both sides as arrays of one shape; a silent broadcast would score the wrong thing."""
@@ -65,21 +67,81 @@ class BleuResult:
     signature: str  # sacrebleu's own, so a published score says exactly how it was computed
 
 
+References = Sequence[str | Sequence[str]] | np.ndarray
+"""Per item, one reference (a string: a 1-D array or list of sentences) or several (a row of
+a 2-D string array, or a list), where "" marks a missing one: a test set's items may have
+different numbers of references (COCO has 5 to 7 captions an image), and a 2-D array pads
+the short rows with ""."""
+
+
+def reference_sets(references: References, name: str) -> list[list[str]]:
+    """Each item's references as a list of at least one string (see `References`).
+
+    An item given as one string is that reference, even "" (an empty reference sentence);
+    among several, "" is padding and dropped, and an item left with none is refused."""
+    sets = []
+    for i, item in enumerate(references):
+        if isinstance(item, str):
+            sets.append([str(item)])
+            continue
+        if not isinstance(item, Sequence | np.ndarray) or not all(isinstance(r, str) for r in item):
+            raise ValueError(f"{name}: item {i}: references must be text, got {item!r:.60}")
+        refs = [str(r) for r in item if r != ""]
+        if not refs:
+            raise ValueError(f"{name}: item {i} has no reference")
+        sets.append(refs)
+    return sets
+
+
+def reference_matrix(sets: Sequence[Sequence[str]]) -> np.ndarray:
+    """Each item's references as a row of a 2-D (n_items, n_refs) string array, padded with ""
+    where an item has fewer: the form a homework stores them in, which `reference_sets`
+    reads back. Empty references are left out; an item left with none is refused."""
+    rows = [[str(r) for r in refs if r] for refs in sets]
+    empty = next((i for i, refs in enumerate(rows) if not refs), None)
+    if empty is not None:
+        raise ValueError(f"reference_matrix: item {empty} has no reference")
+    width = max((len(refs) for refs in rows), default=1)
+    padded = [refs + [""] * (width - len(refs)) for refs in rows]
+    return np.array(padded, dtype=str).reshape(len(rows), width)
+
+
 def bleu(
-    references: Sequence[str], hypotheses: Sequence[str], *, tokenize: str = "none"
+    references: References,
+    hypotheses: Sequence[str],
+    *,
+    tokenize: str = "none",
+    lowercase: bool = False,
 ) -> BleuResult:
-    """Corpus BLEU (0-100) with one reference per sentence, via sacrebleu.
+    """Corpus BLEU-4 (0-100) via sacrebleu, against one reference per sentence or several
+    (`References`: a 1-D list or array, or a 2-D string array padded with "").
 
     Submissions arrive already split into tokens by spaces (Japanese has no spaces of its own),
     so the default does no further tokenisation.
+
+    Missing references reach sacrebleu as None, which it leaves out of the item's references;
+    an "" there would be a reference of length 0, the closest length to any short hypothesis,
+    which would cancel that hypothesis' brevity penalty.
     """
     if len(references) != len(hypotheses):
         raise ValueError(f"bleu: {len(hypotheses)} hypotheses for {len(references)} references")
-    if not references:
+    if not len(references):
         raise ValueError("bleu: no references")
-    metric = BLEU(tokenize=tokenize)
-    result = metric.corpus_score(list(hypotheses), [list(references)])
+    sets = reference_sets(references, "bleu")
+    streams: list[list[str | None]] = [
+        [refs[j] if j < len(refs) else None for refs in sets]
+        for j in range(max(len(refs) for refs in sets))
+    ]
+    metric = BLEU(tokenize=tokenize, lowercase=lowercase)
+    result = metric.corpus_score(list(hypotheses), streams)  # type: ignore[arg-type]
     return BleuResult(score=float(result.score), signature=str(metric.get_signature()))
+
+
+def caption_bleu(references: References, hypotheses: Sequence[str]) -> BleuResult:
+    """BLEU-4 for image captions: sacrebleu's corpus BLEU against every reference caption of
+    each image, lowercased and tokenised by sacrebleu's default (13a, the mteval tokeniser:
+    punctuation split off), so a caption is written as plain text in any case."""
+    return bleu(references, hypotheses, tokenize="13a", lowercase=True)
 
 
 @functools.cache
@@ -89,10 +151,25 @@ def bleu_signature(tokenize: str = "none") -> str:
     return bleu(["x"], ["x"], tokenize=tokenize).signature
 
 
+@functools.cache
+def caption_bleu_signature() -> str:
+    """sacrebleu's signature for `caption_bleu`, with `nrefs:var`: every reference an image
+    has, however many (Flickr8k has 5 an image, COCO 5 to 7). Scored on a corpus whose items
+    have 1 and 2 references, since sacrebleu writes the count it saw; the count is only a
+    label, so the scores are sacrebleu's on the same references whatever it says."""
+    references = np.array([["x", ""], ["y", "y"]])
+    return caption_bleu(references, ["x", "y"]).signature
+
+
 def signature(metric: str) -> str | None:
     """How a metric's scores are computed, where its name alone does not say (BLEU depends on
-    tokenisation, smoothing and version); None for the others."""
-    return bleu_signature() if metric == "bleu" else None
+    tokenisation, casing, smoothing and version); None for the others. `bleu`'s says
+    `nrefs:1`, its homework's usual one reference a sentence."""
+    if metric == "bleu":
+        return bleu_signature()
+    if metric == "caption_bleu":
+        return caption_bleu_signature()
+    return None
 
 
 @dataclass(frozen=True)
@@ -103,8 +180,16 @@ class MetricInfo:
     fn: Callable[[Any, Any], float]  # fn(truth, predictions) -> score
 
 
-def _bleu_score(references: Sequence[str], hypotheses: Sequence[str]) -> float:
+def _bleu_score(references: References, hypotheses: Sequence[str]) -> float:
     return bleu(references, hypotheses).score
+
+
+def _caption_bleu_score(references: References, hypotheses: Sequence[str]) -> float:
+    return caption_bleu(references, hypotheses).score
+
+
+def _cider_d_score(references: References, hypotheses: Sequence[str]) -> float:
+    return cider_d(reference_sets(references, "cider_d"), hypotheses).score
 
 
 METRICS: dict[str, MetricInfo] = {
@@ -115,5 +200,7 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("rmse", False, ("regression", "images"), rmse),
         MetricInfo("mae", False, ("regression", "images"), mae),
         MetricInfo("bleu", True, ("tokens",), _bleu_score),
+        MetricInfo("caption_bleu", True, ("tokens",), _caption_bleu_score),
+        MetricInfo("cider_d", True, ("tokens",), _cider_d_score),
     )
 }

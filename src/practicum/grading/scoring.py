@@ -36,7 +36,11 @@ def score(
     """Score on the public part, the private part and the whole test set.
 
     `y_test` is what the homework stores: labels, values or images as an array indexed by id,
-    or the reference sentences as a list. `metric` defaults to the kind's usual one.
+    or the references of a tokens homework: one sentence an item (a 1-D string array or list),
+    or several, as a 2-D (n_items, n_refs) string array padded with "" where an item has
+    fewer (see `metrics.References`). `metric` defaults to the kind's usual one. The parts
+    are scored as corpora of their own: BLEU's brevity penalty and CIDEr-D's document
+    frequencies are computed over the public items alone, and over the private items alone.
     """
     name = metric or DEFAULT_METRIC[parsed.kind]
     if name not in METRICS:

@@ -7,17 +7,38 @@ after (split, private storage, README, republish) cannot tell them apart.
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import BinaryIO
 
 import numpy as np
 
 from practicum import data
 from practicum.course import Homework
+from practicum.data.captioned import CAPTIONED_SETS, CaptionedImages, captioned_images
+from practicum.grading.metrics import reference_matrix
 
 
 class PublishError(Exception):
     """A homework that cannot be published as asked; the message says what to do."""
+
+
+@dataclass(frozen=True, eq=False)
+class PublicFile:
+    """A file students get as it is, besides the arrays (a zip of photos, a CSV of captions).
+    It is written only when the homework is published, straight into its file: a zip of
+    thousands of photos is never held in memory."""
+
+    contents: str
+    """What it holds, for the README's table of files: "6,000 images"."""
+    format: str
+    """How it is laid out, for the same table: "ZIP, `x_train/<file name>`"."""
+    write: Callable[[BinaryIO], None]
+    """Writes the whole file to an open binary file; the same bytes every time."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,9 +49,15 @@ class HomeworkArrays:
     """File stem -> array students get (x_train, y_train, x_test; a translation adds
     x_dev, y_dev)."""
     y_test: np.ndarray
-    """The hidden answers, one per test item, in x_test order."""
+    """The hidden answers, one per test item, in x_test order; for captions, the references
+    of each test image as a 2-D (n_items, n_refs) string array, "" where an image has fewer."""
     example: np.ndarray | Sequence[str]
     """Made-up predictions in the submission's shape, for the README's format example."""
+    files: dict[str, PublicFile] = field(default_factory=dict)
+    """File name -> a file students get as it is, besides the arrays' files."""
+    test_images: str | None = None
+    """The public zip whose photos are the test items, in file-name order (captioning);
+    None where x_test is an array."""
 
 
 Layout = Callable[[Homework], HomeworkArrays]
@@ -173,6 +200,124 @@ def _sides(
     return x, y
 
 
+CAPTION_EXAMPLES = (
+    "A dog runs across a wet lawn.",
+    "Two people walk along the beach at sunset.",
+    "A child in a yellow raincoat jumps into a puddle.",
+    "A man rides his bicycle down a busy street.",
+)
+"""Made-up captions (not from any data set) for the README's submission example."""
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+"""Every member's timestamp (the earliest a zip can hold), so a zip is the same bytes each time
+it is built from the same photos."""
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def _captioned_images(homework: Homework) -> HomeworkArrays:
+    """Image captioning on photos with several captions each (Flickr8k, COCO): students get
+    the train photos under their own file names in `x_train.zip` and their captions in
+    `y_train.csv` (Kaggle's Flickr8k layout: header `image,caption`, one row a caption), the
+    same for dev where the data set has a dev split, and the test photos in `x_test.zip`,
+    renamed `x_test/0000.jpg`, `0001.jpg`, ... in test-item order, so that no file name leads
+    to their public captions. Every caption of a test photo is a hidden reference."""
+    name = _catalog_name(homework)
+    splits = data.get(name).splits
+    missing = {"train", "test"} - set(splits)
+    if missing:
+        raise PublishError(
+            f"homework {homework.id}: data set {name} has no {', '.join(sorted(missing))} "
+            f"split (splits: {', '.join(splits)}); captioning needs train and test photos "
+            "with their captions (dev is optional)"
+        )
+    files: dict[str, PublicFile] = {}
+    for split in ("train", "dev"):
+        if split in splits:
+            photos = _photos(homework, split)
+            folder = f"x_{split}"
+            files[f"{folder}.zip"] = _image_zip(
+                folder, photos, photos.file_names, f"ZIP, `{folder}/<file name>`"
+            )
+            files[f"y_{split}.csv"] = _captions_csv(photos)
+    test = _photos(homework, "test")
+    names = public_test_names(test.file_names)
+    shown = ", ".join(f"`x_test/{name}`" for name in names[:2])
+    files["x_test.zip"] = _image_zip("x_test", test, names, f"ZIP, {shown}, …")
+    return HomeworkArrays(
+        public={},
+        y_test=reference_matrix(test.captions),
+        example=[CAPTION_EXAMPLES[i % len(CAPTION_EXAMPLES)] for i in range(len(test))],
+        files=files,
+        test_images="x_test.zip",
+    )
+
+
+def _photos(homework: Homework, split: str) -> CaptionedImages:
+    """A split's photos with their captions, each photo with at least one caption."""
+    name = _catalog_name(homework)
+    try:
+        photos = captioned_images(name, split)
+    except data.DataError as e:
+        raise PublishError(f"homework {homework.id}: {e}") from None
+    if not len(photos):
+        raise PublishError(f"homework {homework.id}: {name}/{split} has no photos")
+    for file_name, captions in zip(photos.file_names, photos.captions, strict=True):
+        if not any(captions):
+            raise PublishError(
+                f"homework {homework.id}: {name}/{split}: photo {file_name} has no caption"
+            )
+    return photos
+
+
+def public_test_names(names: Sequence[str]) -> list[str]:
+    """The test photos' public names: their position, zero-padded so that file-name order
+    is test-item order (0000.jpg, 0001.jpg, ...), with their own suffix lowercased."""
+    width = max(4, len(str(len(names) - 1)))
+    suffixes = [PurePosixPath(n).suffix.lower() for n in names]
+    return [
+        f"{i:0{width}d}{suffix if suffix in IMAGE_SUFFIXES else '.jpg'}"
+        for i, suffix in enumerate(suffixes)
+    ]
+
+
+def _image_zip(
+    folder: str, photos: CaptionedImages, names: Sequence[str], layout: str
+) -> PublicFile:
+    """The photos as `<folder>/<name>` members, stored as they are (JPEGs do not compress),
+    in the given order, with fixed timestamps and permissions."""
+
+    def write(handle: BinaryIO) -> None:
+        with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+            for i, name in enumerate(names):
+                info = zipfile.ZipInfo(f"{folder}/{name}", date_time=ZIP_DATE_TIME)
+                info.create_system = 3  # Unix, so that the permissions below are read
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, photos.image_bytes(i))
+
+    return PublicFile(f"{len(names):,} images", layout, write)
+
+
+def _captions_csv(photos: CaptionedImages) -> PublicFile:
+    """Header `image,caption`, then one row a caption, the photos in zip order; fields are
+    quoted where CSV needs it (a comma, a double quote)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["image", "caption"])
+    counts_per_photo = []
+    for file_name, captions in zip(photos.file_names, photos.captions, strict=True):
+        kept = [c for c in captions if c]
+        counts_per_photo.append(len(kept))
+        writer.writerows([file_name, caption] for caption in kept)
+    content = text.getvalue().encode("utf-8")
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(content)
+
+    rows = sum(counts_per_photo)
+    low, high = min(counts_per_photo), max(counts_per_photo)
+    per_image = f"{low}" if low == high else f"{low}-{high}"
+    return PublicFile(f"{rows:,} captions, {per_image} an image", "CSV, `image,caption`", write)
+
+
 def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
     """A split of the homework's data set; a missing one says which homework needs it."""
     try:
@@ -181,13 +326,21 @@ def _load(homework: Homework, split: str) -> dict[str, np.ndarray]:
         raise PublishError(f"homework {homework.id}: {e}") from None
 
 
+def _tokens(homework: Homework) -> HomeworkArrays:
+    """Text outputs: captions of photos for a data set of captioned photos, else a
+    translation of a parallel corpus."""
+    if _catalog_name(homework) in CAPTIONED_SETS:
+        return _captioned_images(homework)
+    return _parallel_text(homework)
+
+
 LAYOUTS: dict[str, Layout] = {
     "labels": _labeled_pairs,
     "regression": _series_forecast,
-    "tokens": _parallel_text,
+    "tokens": _tokens,
 }
 """How each submission kind's homework is cut from its data set. A lesson with another kind
-registers its own layout here (tokens means translation of a parallel corpus so far)."""
+registers its own layout here."""
 
 
 def homework_arrays(homework: Homework) -> HomeworkArrays:

@@ -1,6 +1,7 @@
 """Publishing a homework: public files for students, hidden answers for the scorer, one row.
 
-`shared_dir/<hw>/` gets x_train, y_train, x_test and a README (read-only for everyone);
+`shared_dir/<hw>/` gets x_train, y_train, x_test (arrays, or for captioning zips of photos and
+CSVs of captions) and a README (read-only for everyone);
 `private_dir/<hw>/` gets y_test and the public/private split (owner only); the database gets
 the homework's scoring fields. Both folders are built beside their targets and renamed into
 place inside the database transaction, so a publish that fails at any step leaves the
@@ -19,6 +20,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import textwrap
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +44,12 @@ from practicum.service.answers import (
     spec_for,
     write_answer,
 )
-from practicum.service.homework_data import HomeworkArrays, PublishError, homework_arrays
+from practicum.service.homework_data import (
+    HomeworkArrays,
+    PublicFile,
+    PublishError,
+    homework_arrays,
+)
 from practicum.settings.service import ServiceConfig
 from practicum.store import Homework as HomeworkRow
 from practicum.store import StoreError, Submission, record_homework, session_scope
@@ -62,6 +69,8 @@ class PublishResult:
     private_dir: Path
     shapes: dict[str, tuple[int, ...]]
     """Shape of each public array, by file stem."""
+    files: tuple[str, ...]
+    """The public files that are not arrays (captioning: zips of photos, CSVs of captions)."""
     n_items: int
     public_count: int
     split_digest: str
@@ -105,6 +114,7 @@ def publish(
         public_dir=shared / homework_id,
         private_dir=private / homework_id,
         shapes={name: tuple(a.shape) for name, a in arrays.public.items()},
+        files=tuple(arrays.files),
         n_items=len(arrays.y_test),
         public_count=int(mask.sum()),
         split_digest=record.digest,
@@ -257,6 +267,8 @@ def _write_public(
         with open(folder / name, "wb") as handle:
             if isinstance(content, bytes):
                 handle.write(content)
+            elif isinstance(content, PublicFile):
+                content.write(handle)
             else:
                 np.save(handle, content, allow_pickle=False)
             handle.flush()
@@ -264,16 +276,20 @@ def _write_public(
         (folder / name).chmod(PUBLIC_FILE_MODE)
 
 
-def public_files(arrays: HomeworkArrays) -> dict[str, np.ndarray | bytes]:
-    """File name -> content students get: every array as .npy, and each list of sentences
-    (a 1-D string array) also as UTF-8 text, one a line, the form translators work in."""
-    files: dict[str, np.ndarray | bytes] = {}
+PublicContent = np.ndarray | bytes | PublicFile
+
+
+def public_files(arrays: HomeworkArrays) -> dict[str, PublicContent]:
+    """File name -> content students get: every array as .npy, each list of sentences
+    (a 1-D string array) also as UTF-8 text, one a line, the form translators work in, and
+    the files made as they are (captioning: zips of photos, CSVs of captions)."""
+    files: dict[str, PublicContent] = {}
     for stem, array in arrays.public.items():
         files[f"{stem}.npy"] = array
         lines = _as_lines(array)
         if lines is not None:
             files[f"{stem}.txt"] = lines
-    return files
+    return {**files, **arrays.files}
 
 
 def _as_lines(array: np.ndarray) -> bytes | None:
@@ -386,7 +402,7 @@ Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
 
 ## Submission
 
-{_format_example(arrays, spec)}
+{_format_example(arrays, spec, homework.metric)}
 
 From a notebook:
 
@@ -412,6 +428,8 @@ def _files_section(arrays: HomeworkArrays) -> str:
     """The table of public files, and how to read them."""
     files = public_files(arrays)
     rows = "\n".join(f"| `{name}` | {_size_and_type(content)} |" for name, content in files.items())
+    if arrays.test_images is not None:
+        return _photo_files(arrays, rows)
     how = 'Load them with `numpy.load("x_train.npy")`'
     if any(name.endswith(".txt") for name in files):
         how += (
@@ -425,20 +443,54 @@ def _files_section(arrays: HomeworkArrays) -> str:
 {how}. The answers for `x_test` are hidden: they score your submissions."""
 
 
-def _size_and_type(content: np.ndarray | bytes) -> str:
+def _photo_files(arrays: HomeworkArrays, rows: str) -> str:
+    """Captioning: zips of photos and CSVs of their captions."""
+    dev = (
+        "\n`x_dev.zip` and `y_dev.csv` are the same for the dev photos: make your choices on them."
+        if "x_dev.zip" in arrays.files
+        else ""
+    )
+    return f"""| file | contents | format |
+|---|---|---|
+{rows}
+
+`x_train.zip` holds the training photos under `x_train/` with their original file names, and
+`y_train.csv` their captions, one row a caption (header `image,caption`; `csv.reader` or
+`pandas.read_csv` undo the quotes around captions that hold a comma).{dev}
+`{arrays.test_images}` holds the test photos, renamed by their position in the test set
+(see the table), so that file-name order is test-item order. Their captions are hidden:
+they score your submissions."""
+
+
+def _size_and_type(content: PublicContent) -> str:
+    if isinstance(content, PublicFile):
+        return f"{content.contents} | {content.format}"
     if isinstance(content, bytes):
         lines = content.count(b"\n")
         return f"{lines} lines | UTF-8 text"
     return f"{tuple(content.shape)} | {content.dtype}"
 
 
-def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
+SCORED_CAPTIONS = {
+    "caption_bleu": "Scored by BLEU-4 over the whole test set against every human caption of "
+    "each photo: sacrebleu's corpus BLEU, lowercased, with its standard tokenisation (13a, "
+    "which splits punctuation off words); `nrefs:var` in its signature stands for all the "
+    "captions a photo has.",
+    "cider_d": "Scored by CIDEr-D (as the coco-caption toolkit computes it, 0 to 10) against "
+    "every human caption of each photo, lowercased, punctuation dropped.",
+}
+"""How a caption metric scores, for the README; its name alone says little to a student."""
+
+
+def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec, metric: str) -> str:
     content, filename = to_file_bytes(parse_predictions(arrays.example, spec), spec)
     if filename.endswith(".npy"):
         shape = (spec.n_items, *(spec.image_shape or ()))
         return f"`{filename}`: a float array of shape {shape}, values in 0..1."
     lines = content.decode().splitlines()
     shown = "\n".join(lines[:4] + (["..."] if len(lines) > 4 else []))
+    if arrays.test_images is not None:
+        return _caption_format(arrays.test_images, spec.n_items, filename, shown, metric)
     if spec.kind == "tokens":
         n = spec.n_items
         return (
@@ -452,3 +504,25 @@ def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
         f"`{filename}`, {spec.n_items} predictions in `x_test` order "
         f"(values made up):\n\n```\n{shown}\n```"
     )
+
+
+def _caption_format(test_images: str, n: int, filename: str, shown: str, metric: str) -> str:
+    """One caption a line, for the photos of the test zip in file-name order."""
+    case = (
+        "lowercased or not: scoring lowercases them and the references"
+        if metric in SCORED_CAPTIONS
+        else "in the case you mean: it counts"
+    )
+    text = textwrap.fill(
+        f"`{filename}`: UTF-8 text of exactly {n} lines, line *i* the caption of the *i*-th "
+        f"photo of `{test_images}` in file-name order. Write plain sentences, {case}. An "
+        f"empty line is an empty caption. In a notebook, `y_pred` is a list of {n} strings. "
+        "For example (captions made up):",
+        width=90,
+    )
+    scored = (
+        f"\n\n{textwrap.fill(SCORED_CAPTIONS[metric], width=90)}"
+        if metric in SCORED_CAPTIONS
+        else ""
+    )
+    return f"{text}\n\n```\n{shown}\n```{scored}"

@@ -10,6 +10,7 @@ y indexing the class names. Anything wrong with a file raises FormatError naming
 from practicum.data.formats.arrays import read_npy, read_number_csv
 from practicum.data.formats.cifar import CIFAR10_CLASSES, read_cifar10_python, write_cifar10_python
 from practicum.data.formats.coco import (
+    check_image_folder,
     index_image_zip,
     read_coco_captions,
     write_coco_annotations_zip,
@@ -17,6 +18,7 @@ from practicum.data.formats.coco import (
     write_image_zip,
 )
 from practicum.data.formats.csv_series import read_monthly_csv, write_monthly_csv
+from practicum.data.formats.flickr8k import build_flickr8k_splits, read_flickr8k_files
 from practicum.data.formats.idx import IDX_FILES, read_idx, read_idx_dataset, write_idx
 from practicum.data.formats.image_folder import read_image_folder, write_image_folder
 from practicum.data.formats.parallel_text import read_lines, read_parallel, write_lines
@@ -27,9 +29,12 @@ __all__ = [
     "CIFAR10_CLASSES",
     "IDX_FILES",
     "Limits",
+    "build_flickr8k_splits",
+    "check_image_folder",
     "index_image_zip",
     "read_cifar10_python",
     "read_coco_captions",
+    "read_flickr8k_files",
     "read_idx",
     "read_idx_dataset",
     "read_image_folder",

@@ -1,5 +1,6 @@
 """MS-COCO captions: annotations/captions_<split>.json (alone, or inside the official
-annotations_trainval<year>.zip), and the image zips (train2014.zip: train2014/<file>.jpg).
+annotations_trainval<year>.zip), and the images: the official zips (train2014.zip:
+train2014/<file>.jpg) or the same folder unpacked (train2014/<file>.jpg).
 
 A captions file is {"info", "licenses", "images": [{"id", "file_name", "width", "height",
 ...}], "annotations": [{"id", "image_id", "caption"}]}; every caption must point at an
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,32 @@ def index_image_zip(path: StrPath) -> dict[str, int]:
         for member in iter_members(path)
         if member.name.lower().endswith(IMAGE_SUFFIXES)
     }
+
+
+def is_plain_file_name(name: str) -> bool:
+    """A file name that stays inside its folder: no separators, not "." or ".."."""
+    return bool(name) and name not in (".", "..") and not any(c in name for c in "/\\\0")
+
+
+def check_image_folder(folder: StrPath, file_names: Iterable[str]) -> Path:
+    """Raise unless every named image is a file directly in `folder` (an image zip
+    unpacked, e.g. train2017/); returns the folder's absolute path."""
+    folder = Path(folder)
+    try:
+        present = {entry.name for entry in os.scandir(folder) if entry.is_file()}
+    except OSError as exc:
+        raise FormatError(folder, f"cannot list the folder: {exc.strerror}") from None
+    names = [str(n) for n in file_names]
+    unsafe = next((n for n in names if not is_plain_file_name(n)), None)
+    if unsafe is not None:
+        raise FormatError(folder, f"the captions name the image {unsafe!r}, not a plain file name")
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise FormatError(
+            folder,
+            f"lacks {len(missing):,} of the {len(names):,} captioned images, e.g. {missing[0]}",
+        )
+    return folder.resolve()
 
 
 def parse_captions(data: bytes, origin: Origin) -> dict[str, np.ndarray]:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ENCODER, DECODER, STATE = "#cfe2f3", "#fce5cd", "#d9ead3"
 
 
-def _box(ax: Axes, x: float, y: float, text: str, colour: str, *, w: float = 0.8) -> None:
+def box(ax: Axes, x: float, y: float, text: str, colour: str, *, w: float = 0.8) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     ax.add_patch(
@@ -37,7 +37,7 @@ def _box(ax: Axes, x: float, y: float, text: str, colour: str, *, w: float = 0.8
     ax.text(x, y, text, ha="center", va="center", fontsize=9)
 
 
-def _arrow(
+def arrow(
     ax: Axes,
     start: tuple[float, float],
     end: tuple[float, float],
@@ -71,25 +71,25 @@ def draw_encoder_decoder(source: Sequence[str], target: Sequence[str]) -> Figure
     gap = 1.0
     fig, ax = plt.subplots(figsize=(1.05 * (n_src + n_tgt + gap) + 0.6, 3.6))
     for i, token in enumerate(source):
-        _box(ax, i, 0, token, "white")
-        _box(ax, i, 1.2, "LSTM", ENCODER)
-        _arrow(ax, (i, 0.3), (i, 0.9))
+        box(ax, i, 0, token, "white")
+        box(ax, i, 1.2, "LSTM", ENCODER)
+        arrow(ax, (i, 0.3), (i, 0.9))
         if i:
-            _arrow(ax, (i - 0.6, 1.2), (i - 0.4, 1.2))
+            arrow(ax, (i - 0.6, 1.2), (i - 0.4, 1.2))
     first = n_src + gap
     inputs, outputs = ["<s>", *target], [*target, "</s>"]
     for j in range(n_tgt):
         x = first + j
-        _box(ax, x, 0, inputs[j], "white")
-        _box(ax, x, 1.2, "LSTM", DECODER)
-        _box(ax, x, 2.6, outputs[j], "white")
-        _arrow(ax, (x, 0.3), (x, 0.9))
-        _arrow(ax, (x, 1.5), (x, 2.3))
+        box(ax, x, 0, inputs[j], "white")
+        box(ax, x, 1.2, "LSTM", DECODER)
+        box(ax, x, 2.6, outputs[j], "white")
+        arrow(ax, (x, 0.3), (x, 0.9))
+        arrow(ax, (x, 1.5), (x, 2.3))
         if j:
-            _arrow(ax, (x - 0.6, 1.2), (x - 0.4, 1.2))
+            arrow(ax, (x - 0.6, 1.2), (x - 0.4, 1.2))
         if j + 1 < n_tgt:
-            _arrow(ax, (x + 0.2, 2.3), (x + 0.8, 0.3), style="--", colour="grey", bend=0.0)
-    _arrow(ax, (n_src - 0.6, 1.2), (first - 0.4, 1.2), colour="green")
+            arrow(ax, (x + 0.2, 2.3), (x + 0.8, 0.3), style="--", colour="grey", bend=0.0)
+    arrow(ax, (n_src - 0.6, 1.2), (first - 0.4, 1.2), colour="green")
     ax.text((n_src - 0.6 + first - 0.4) / 2, 1.45, "(h, c)", ha="center", color="green", fontsize=9)
     ax.text((n_src - 1) / 2, -0.75, "encoder: reads the English", ha="center", fontsize=10)
     ax.text(
