@@ -33,17 +33,14 @@ quiz.require(5, 2, quiz_notebook="lesson5/section1_concepts.ipynb")
 import copy
 import math
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from practicum import data, settings
 from practicum.coursework import common, exercise
 from practicum.data.captioned import captioned_images
-from practicum.lessons.lesson2 import fast
 from practicum.lessons.lesson2.resnet import RESNET18_FILE
 from practicum.lessons.lesson5 import baselines, checks, features, plots
 from practicum.lessons.lesson5.decoder import PooledState
@@ -146,21 +143,13 @@ CNN_FILE = Path("lesson2_cnn.pt")
 started = time.perf_counter()
 if EYES == "resnet18":
     backbone = features.resnet18_backbone(RESNET18_FILE)
-elif CNN_FILE.exists():
-    widths = tuple(torch.load(CNN_FILE, weights_only=True)["widths"])
-    backbone = features.load_fast_backbone(CNN_FILE, widths)
-else:
-    cifar = data.load("cifar10", "train")
-    order = np.random.default_rng(0).permutation(len(cifar["x"]))
-    held_out = common.scale(5000, 100)
-    widths = (8, 16, 16) if settings.smoke() else (32, 128, 128)
-    cfg = replace(fast.FastConfig.for_cpu(), widths=widths, epochs=common.scale(2, 1))
-    rows = order[held_out:]
-    net = fast.train_fast(cifar["x"][rows], cifar["y"][rows], cfg, seed=0, progress=False)
-    partial = CNN_FILE.with_suffix(".partial")
-    torch.save({"widths": widths, "state_dict": net.state_dict()}, partial)
-    partial.replace(CNN_FILE)
-    backbone = features.fast_backbone(net.float())
+else:  # saved by Section 1 (trained and saved here when it is not there yet)
+    backbone = features.lesson2_backbone(
+        CNN_FILE,
+        widths=common.scale((32, 128, 128), (8, 16, 16)),
+        epochs=common.scale(2, 1),
+        held_out=common.scale(5000, 100),
+    )
 
 size = features.PHOTO_SIZE
 train_vectors = features.pooled(features.grid_features(backbone, train.images(size)))

@@ -16,36 +16,17 @@ import re
 
 import pytest
 from notebook_runner import (
-    FALLBACK,
-    NOTEBOOKS,
-    QUIZ_SECTIONS,
-    SECTIONS,
-    assert_exercise_summaries,
+    Layout,
     assert_locked,
     run_lesson,
 )
 
-from practicum.coursework import exercise
 from practicum.data import import_files, synthetic
 
 pytestmark = pytest.mark.timeout(900)
 LESSON = 5
-PRESENT = tuple(s for s in SECTIONS if (NOTEBOOKS / f"lesson{LESSON}" / f"{s}.py").exists())
-"""The sections written so far, in order."""
-
-
-def _section(number: int) -> str | None:
-    return next((s for s in PRESENT if s.startswith(f"section{number}_")), None)
-
-
-EXERCISES: dict[str, list[str]] = {}
-"""Notebook -> the ids of the exercises it checks, from the registry."""
-for _entry in exercise.lesson_exercises(LESSON):
-    _where = _section(_entry.section)
-    if _where is not None:
-        EXERCISES.setdefault(_where, []).append(_entry.id)
-QUIZZES = {s: _section(s) for s in QUIZ_SECTIONS if _section(s) is not None}
-"""Quiz section number -> its notebook."""
+LAYOUT = Layout.of(LESSON)
+PRESENT, EXERCISES = LAYOUT.present, LAYOUT.exercises
 
 
 def test_lesson_five_has_its_first_two_sections() -> None:
@@ -67,26 +48,13 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
 def test_full_variant_passes_its_quizzes_and_its_own_checks(
     outputs: dict[str, dict[str, str]],
 ) -> None:
-    full = outputs["full"]
-    for number, section in QUIZZES.items():
-        opened = rf"All \d+ right: Section {number + 1} of Lesson {LESSON} is now open\."
-        assert re.search(opened, full[str(section)]), section
-    for section, names in EXERCISES.items():
-        for name in names:
-            assert f"✓ {name} is correct" in full[section]
-    assert not any(FALLBACK in text for text in full.values())
+    LAYOUT.assert_full_variant_passes(outputs)
 
 
 def test_exercise_variant_runs_on_the_reference_versions(
     outputs: dict[str, dict[str, str]],
 ) -> None:
-    student = outputs["exercise"]
-    for section in QUIZZES.values():
-        assert "q1: unanswered" in student[str(section)]
-        assert "not counted as a try" in student[str(section)]
-    for section, names in EXERCISES.items():
-        for name in names:
-            assert f"✗ {name}: not implemented yet; {FALLBACK}" in student[section]
+    LAYOUT.assert_exercise_variant_falls_back(outputs)
 
 
 @pytest.mark.parametrize("variant", ["full", "exercise"])
@@ -150,30 +118,7 @@ def test_a_section_stays_locked_until_its_quiz_is_passed(
 def test_each_implementation_notebook_ends_with_the_exercise_summary(
     outputs: dict[str, dict[str, str]],
 ) -> None:
-    names = [e.id for e in exercise.lesson_exercises(LESSON)]
-    early = EXERCISES["section2_implementation"]
-    later = [name for name in names if name not in early]
-    where = " and ".join(
-        sorted({f"Section {e.section}" for e in exercise.lesson_exercises(LESSON) if e.id in later})
-    )
-    pending = f"; not checked yet: {', '.join(later)} ({where})" if later else ""
-    assert (
-        f"Lesson {LESSON}: {len(early)}/{len(names)} exercises done{pending}."
-        in outputs["full"]["section2_implementation"]
-    )
-    assert (
-        f"Lesson {LESSON}: 0/{len(names)} exercises done; the reference was used for: "
-        f"{', '.join(early)}{pending}."
-    ) in outputs["exercise"]["section2_implementation"]
-    if "section4_implementation" in PRESENT:
-        assert_exercise_summaries(outputs, LESSON)
-
-
-def _text(outputs: dict[str, dict[str, str]], variant: str, section: str) -> str:
-    """A section's printed text, or a skip while that section is not written yet."""
-    if section not in PRESENT:
-        pytest.skip(f"{section} is not written yet")
-    return outputs[variant][section]
+    LAYOUT.assert_summaries(outputs)
 
 
 # Sections 3 and 4
@@ -183,7 +128,7 @@ def _text(outputs: dict[str, dict[str, str]], variant: str, section: str) -> str
 def test_section_three_attends_pretrains_and_searches(
     outputs: dict[str, dict[str, str]], variant: str
 ) -> None:
-    text = _text(outputs, variant, "section3_techniques")
+    text = LAYOUT.text(outputs, variant, "section3_techniques")
     assert re.search(r"\d+ training photos, \d+ validation photos; regions per photo 225", text)
     assert re.search(r"what it says about a blank photo: '.*'", text)
     kept = re.findall(r"(pretrained|from scratch): kept epoch \d+, validation BLEU-4", text)
@@ -203,7 +148,7 @@ def test_section_three_attends_pretrains_and_searches(
 def test_section_four_compares_four_captioners_and_writes_the_file(
     outputs: dict[str, dict[str, str]], variant: str
 ) -> None:
-    text = _text(outputs, variant, "section4_implementation")
+    text = LAYOUT.text(outputs, variant, "section4_implementation")
     assert re.search(r"each photo's weights sum to \[1\. 1\.\]", text)
     assert "beam 1: a dog  (P = 0.216)\nbeam 2: dogs  (P = 0.400)" in text
     assert "alpha 0.0: (empty)\nalpha 0.6: two dogs run on grass" in text

@@ -200,3 +200,4 @@ def test_the_reference_writes_one_lowercased_caption_per_photo(cache: Path, tmp_
         monkey.undo()
     assert len(out) == len(test) and all(c == c.lower() and "\n" not in c for c in out)
     assert any(line.startswith("kept epoch") for line in lines)
+    assert any(line.startswith("reranked by 10 neighbours") for line in lines)

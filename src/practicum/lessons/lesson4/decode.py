@@ -62,10 +62,11 @@ def length_penalty(length: torch.Tensor, alpha: float) -> torch.Tensor:
 
 
 @torch.no_grad()
-def beam_search(
+def beam_hypotheses(
     model: Translator, src: torch.Tensor, *, beam: int, max_len: int, alpha: float = 0.6
-) -> list[list[int]]:
-    """The best of `beam` hypotheses per row by length-normalised log-probability.
+) -> list[list[tuple[list[int], float]]]:
+    """Every row's `beam` final hypotheses, best first: (token ids without `</s>`, total
+    log-probability divided by the length penalty).
 
     A hypothesis that has produced `</s>` keeps its score and repeats `</s>`, so it stays
     in the beam and competes with the open ones until the search ends.
@@ -94,6 +95,17 @@ def beam_search(
             break
     is_eos = history == EOS
     first_eos = torch.where(is_eos.any(1), is_eos.int().argmax(1) + 1, history.size(1))
-    normalised = scores.view(-1) / length_penalty(first_eos.float(), alpha)
-    best = normalised.view(batch, beam).argmax(dim=1) + rows * beam
-    return [_cut(row) for row in history[best].tolist()]
+    normalised = (scores.view(-1) / length_penalty(first_eos.float(), alpha)).view(batch, beam)
+    # a stable sort: among equal scores the earlier hypothesis first, as argmax would pick
+    order = normalised.argsort(dim=1, descending=True, stable=True).tolist()
+    ids, values = history.view(batch, beam, history.size(1)).tolist(), normalised.tolist()
+    return [[(_cut(ids[b][j]), values[b][j]) for j in order[b]] for b in range(batch)]
+
+
+def beam_search(
+    model: Translator, src: torch.Tensor, *, beam: int, max_len: int, alpha: float = 0.6
+) -> list[list[int]]:
+    """The best of `beam` hypotheses per row by length-normalised log-probability (see
+    `beam_hypotheses`)."""
+    found = beam_hypotheses(model, src, beam=beam, max_len=max_len, alpha=alpha)
+    return [row[0][0] for row in found]

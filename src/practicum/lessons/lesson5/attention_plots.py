@@ -76,7 +76,7 @@ def draw_attention_words(
         ax.axis("on")
         heat = upsample(weights, grid, size)
         _overlay(ax, photo, heat, vmax=float(heat.max()))
-        ax.set_title(f"{word}  (max {weights.max():.2f})", fontsize=9)
+        ax.set_title(f"{word}  (max {weights.max():.3f})", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -94,7 +94,11 @@ def draw_region_totals(
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(
-        1, len(totals) + 1, figsize=(2.9 * (len(totals) + 1), 3.1), squeeze=False
+        1,
+        len(totals) + 1,
+        figsize=(3.0 * (len(totals) + 1) + 0.8, 3.1),
+        squeeze=False,
+        layout="constrained",
     )
     axes[0, 0].imshow(photo)
     axes[0, 0].set_title("the photo", fontsize=9)
@@ -134,7 +138,7 @@ def draw_beam_tree(
     width = max((len(s) for s in steps), default=1)
     extra = max((len(d) for d in beam.dropped), default=0) if show_dropped else 0
     height = width + extra
-    fig, ax = plt.subplots(figsize=(1.55 * (len(steps) + 1) + 0.5, 0.62 * height + 1.3))
+    fig, ax = plt.subplots(figsize=(1.3 * (len(steps) + 1) + 0.5, 0.62 * height + 1.3))
     on_path = set(enumerate(best_path(beam))) if steps else set()
     node = {"boxstyle": "round,pad=0.25", "edgecolor": "none"}
 
@@ -246,29 +250,31 @@ def draw_captions(
     n = len(photos)
     cols = min(cols, n)
     rows = math.ceil(n / cols)
-    lines = len(captions) + (references is not None)
-    fig, axes = plt.subplots(
-        rows, cols, figsize=(3.9 * cols, rows * (2.9 + 0.5 * lines)), squeeze=False
-    )
-    for ax in axes.flat:
-        ax.axis("off")
-    for i, ax in enumerate(axes.flat[:n]):
-        ax.imshow(photos[i])
+    texts = []
+    for i in range(n):
         text = []
         if references is not None:
             text.append(_wrapped("human", references[i], wrap))
         text += [_wrapped(name, out[i], wrap) for name, out in captions.items()]
-        ax.text(
-            0.0,
-            -0.03,
-            "\n".join(text),
-            transform=ax.transAxes,
-            ha="left",
-            va="top",
-            fontsize=8,
-            family="DejaVu Sans",
+        texts.append("\n".join(text))
+    lines = max(t.count("\n") + 1 for t in texts)
+    text_height = 0.16 * lines + 0.1  # inches, at font size 8
+    fig, axes = plt.subplots(
+        2 * rows,
+        cols,
+        figsize=(3.9 * cols, rows * (3.7 + text_height)),
+        height_ratios=[3.7, text_height] * rows,
+        squeeze=False,
+    )
+    for ax in axes.flat:
+        ax.axis("off")
+    for i in range(n):
+        row, col = divmod(i, cols)
+        axes[2 * row, col].imshow(photos[i])
+        axes[2 * row + 1, col].text(
+            0.0, 1.0, texts[i], ha="left", va="top", fontsize=8, family="DejaVu Sans"
         )
-    fig.tight_layout()
+    fig.tight_layout(h_pad=0.2)
     plt.close(fig)
     return fig
 

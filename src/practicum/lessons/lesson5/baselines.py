@@ -72,14 +72,10 @@ def best_constant_caption(
     )
 
 
-def nearest_neighbour_captions(
-    train_vectors: torch.Tensor,
-    train_captions: Sequence[Sequence[str]],
-    vectors: torch.Tensor,
-    *,
-    k: int = 1,
-) -> list[str]:
-    """For each photo, the consensus caption of its `k` nearest training photos.
+def nearest_photos(
+    train_vectors: torch.Tensor, vectors: torch.Tensor, *, k: int
+) -> list[list[int]]:
+    """For each photo, the indices of its `k` nearest training photos, nearest first.
 
     Vectors are compared by cosine similarity after standardising each feature on the
     training photos (a feature with a large scale would otherwise decide alone).
@@ -92,5 +88,17 @@ def nearest_neighbour_captions(
         return unit_v
 
     similarity = unit(vectors) @ unit(train_vectors).T
-    nearest = similarity.topk(min(k, len(train_vectors)), dim=1).indices.tolist()
+    nearest: list[list[int]] = similarity.topk(min(k, len(train_vectors)), dim=1).indices.tolist()
+    return nearest
+
+
+def nearest_neighbour_captions(
+    train_vectors: torch.Tensor,
+    train_captions: Sequence[Sequence[str]],
+    vectors: torch.Tensor,
+    *,
+    k: int = 1,
+) -> list[str]:
+    """For each photo, the consensus caption of its `k` nearest training photos."""
+    nearest = nearest_photos(train_vectors, vectors, k=k)
     return [consensus([c for i in row for c in train_captions[i]]) for row in nearest]

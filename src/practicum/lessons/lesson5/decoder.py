@@ -180,8 +180,10 @@ class AttendAndTell(nn.Module):
 
 
 def doubly_stochastic_penalty(alphas: torch.Tensor, captions_in: torch.Tensor) -> torch.Tensor:
-    """Xu et al.'s regulariser: over a caption's real steps, each region's weights should sum
-    to about 1 (steps / regions each, here), so that every region gets looked at once.
+    """Xu et al.'s regulariser: summed over a caption's real steps, each region's weights
+    should come out even (the paper's target is 1; here steps / regions, the most even
+    spread there is), so that every region gets looked at. Weighted strongly (lambda = 1
+    on a 225-region grid) it flattens every step's weights toward uniform.
 
     `alphas` (B, T, R), `captions_in` (B, T) to mask the padded steps; mean over the batch.
     """

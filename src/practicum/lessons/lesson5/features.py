@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from torch import nn
 from torch.nn import functional as F
 
+from practicum import data
 from practicum.lessons.lesson2 import fast
 from practicum.lessons.lesson2.resnet import IMAGENET_STATS, ResNet, load_pretrained, resnet18
 
@@ -103,6 +104,34 @@ def train_fast_backbone(
     order = np.random.default_rng(seed).permutation(len(x))
     cfg = replace(fast.FastConfig.for_cpu(), widths=widths, epochs=epochs)
     net = fast.train_fast(x[order], y[order], cfg, seed=seed, progress=progress, deadline=deadline)
+    return fast_backbone(net.float())
+
+
+def lesson2_backbone(
+    path: str | Path = "lesson2_cnn.pt",
+    *,
+    widths: tuple[int, int, int] = (32, 128, 128),
+    epochs: float = 2.0,
+    held_out: int = 5000,
+) -> Backbone:
+    """The Lesson 2 network saved at `path` ({"widths", "state_dict"}), or, when there is
+    none, one trained on CIFAR-10 (all but the first `held_out` of a fixed shuffle, which
+    Section 1 keeps to test it) and saved there, so every section reuses the same eyes.
+
+    The file is written under another name and renamed when complete, so a notebook
+    stopped halfway never leaves a half-written network for the next one to load.
+    """
+    path = Path(path)
+    if path.exists():
+        saved = tuple(torch.load(path, weights_only=True)["widths"])
+        return load_fast_backbone(path, saved)
+    cifar = data.load("cifar10", "train")
+    rows = np.random.default_rng(0).permutation(len(cifar["x"]))[held_out:]
+    cfg = replace(fast.FastConfig.for_cpu(), widths=widths, epochs=epochs)
+    net = fast.train_fast(cifar["x"][rows], cifar["y"][rows], cfg, seed=0, progress=False)
+    partial = path.with_suffix(".partial")
+    torch.save({"widths": widths, "state_dict": net.state_dict()}, partial)
+    partial.replace(path)
     return fast_backbone(net.float())
 
 

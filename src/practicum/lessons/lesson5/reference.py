@@ -5,12 +5,14 @@ What it does within its budget (minutes on 2 CPU cores; the shares scale with it
 1. trains the Lesson 2 network on CIFAR-10 (a third of the budget), or uses torchvision's
    ResNet-18 ImageNet weights instead when the file is on disk (`PRACTICUM_RESNET18`, or
    torch's own cache folder);
-2. turns every photo into a grid of features, for the photo and for a few crops and mirror
+2. turns every photo into pooled features, for the photo and for a few crops and mirror
    images of it (more views of 700 photos: the decoder overfits less);
 3. pretrains a Show-and-Tell decoder's language model on the captions without photos;
 4. trains it on the photos' captions, keeping the epoch with the best CIDEr-D on a
    validation split carved from the training photos;
-5. writes a lowercased caption per test photo by beam search.
+5. writes a lowercased caption per test photo by beam search, or, where it scores better
+   on the validation split, the beam's candidate that the captions of the nearest
+   training photos agree with most (`rerank`, its weight chosen there too).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import torch
 
 from practicum import data
 from practicum.data.captioned import CaptionedImages, caption_text, captioned_images, decode_image
+from practicum.lessons.lesson5 import baselines, rerank
 from practicum.lessons.lesson5 import features as feats
 from practicum.lessons.lesson5.decoder import ShowAndTell
 from practicum.lessons.lesson5.text import Vocab
@@ -38,7 +41,7 @@ from practicum.lessons.lesson5.train import (
 )
 from practicum.train import seed_everything
 
-DEFAULT_BUDGET_MINUTES = 40.0
+DEFAULT_BUDGET_MINUTES = 30.0
 RESNET18_ENV = "PRACTICUM_RESNET18"
 Log = Callable[[str], None]
 
@@ -50,20 +53,40 @@ class Recipe:
     """Share of the budget for the CIFAR-10 network."""
     views: int = 4
     """Feature views per training photo: the photo, its mirror, and crops."""
+    sizes: tuple[int, ...] = (feats.PHOTO_SIZE,)
+    """Pixels the network sees each view at, side by side. (32, 64, 128) finds better
+    neighbours (BENCHMARKS.md) but did not help the decoder, at 1.5 times the cost."""
     pretrain_epochs: int = 2
-    epochs: int = 6
+    epochs: int = 3
     """Passes over the training views (each pass shows every caption `views` times)."""
+    lr: float = 1e-3
+    """Peak learning rate after pretraining (cosine decay); twice it overfits by epoch 2."""
     beam: int = 3
+    """Beam of the captions that choose the epoch."""
+    candidates: int = 8
+    """Beam of the candidate captions the neighbours vote among."""
+    neighbours: int = 10
+    """Training photos whose captions vote (five captions each)."""
     valid_fraction: float = 0.1
     min_freq: int = 3
     hidden: int = 512
     dropout: float = 0.5
 
+    def __post_init__(self) -> None:
+        if self.views < 2:
+            raise ValueError("views: at least 2 (the photo and its mirror describe it)")
+
     @classmethod
     def for_budget(cls, minutes: float) -> Recipe:
         if minutes >= 20:
             return cls()
-        return cls(widths=(32, 128, 128), views=2, pretrain_epochs=1, epochs=max(2, int(minutes)))
+        return cls(
+            widths=(32, 128, 128),
+            views=2,
+            pretrain_epochs=1,
+            epochs=max(2, int(minutes)),
+            lr=2e-3,
+        )
 
 
 def resnet18_file() -> Path | None:
@@ -115,23 +138,29 @@ def backbone_for(budget_s: float, recipe: Recipe, seed: int, log: Log) -> feats.
 
 
 def photo_vectors(
-    backbone: feats.Backbone, photos: Sequence[np.ndarray], views: int = 2
+    backbone: feats.Backbone,
+    photos: Sequence[np.ndarray],
+    views: int = 2,
+    sizes: Sequence[int] = (feats.PHOTO_SIZE,),
 ) -> torch.Tensor:
-    """(N, views, F) pooled features of decoded photos, `views` views each (see
-    `photo_views`), 64 photos at a time."""
+    """(N, views, F * len(sizes)) pooled features of decoded photos, `views` views each (see
+    `photo_views`), each view seen at every one of `sizes` (pixels), side by side."""
     out = []
     for start in range(0, len(photos), 64):
-        stacked = np.concatenate(
-            [photo_views(p, feats.PHOTO_SIZE, views) for p in photos[start : start + 64]]
-        )
-        pooled = feats.pooled(feats.grid_features(backbone, stacked, flip=False))
-        out.append(pooled.view(-1, views, pooled.size(-1)))
+        chunk = photos[start : start + 64]
+        scales = []
+        for size in sizes:
+            stacked = np.concatenate([photo_views(p, size, views) for p in chunk])
+            pooled = feats.pooled(feats.grid_features(backbone, stacked, flip=False))
+            scales.append(pooled.view(-1, views, pooled.size(-1)))
+        out.append(torch.cat(scales, dim=-1))
     return torch.cat(out)
 
 
 @dataclass
 class Trained:
-    """A trained reference captioner: the eyes, the standardisation, the decoder."""
+    """A trained reference captioner: the eyes, the standardisation, the decoder, and the
+    training photos (pooled features, captions) whose neighbours vote among captions."""
 
     backbone: feats.Backbone
     standard: feats.Standardizer
@@ -139,10 +168,34 @@ class Trained:
     vocab: Vocab
     recipe: Recipe
     result: FitResult
+    train_vectors: torch.Tensor
+    train_captions: Sequence[Sequence[str]]
+    weight: float | None = None
+    """The decoder's log-probability per word against the neighbours' vote; None: no vote,
+    the beam's best caption."""
 
     def caption(self, photos: Sequence[np.ndarray]) -> list[str]:
-        x = self.standard(photo_vectors(self.backbone, photos).mean(1))
-        return write_captions(self.model, x, self.vocab, beam=self.recipe.beam)
+        return self.caption_vectors(self.vectors(photos))
+
+    def vectors(self, photos: Sequence[np.ndarray]) -> torch.Tensor:
+        """(N, F) pooled features of decoded photos: the photo and its mirror, averaged."""
+        return photo_vectors(self.backbone, photos, 2, self.recipe.sizes).mean(1)
+
+    def caption_vectors(self, vectors: torch.Tensor) -> list[str]:
+        """Captions of photos given as their pooled (N, F) features (before standardising)."""
+        if self.weight is None:
+            return write_captions(
+                self.model, self.standard(vectors), self.vocab, beam=self.recipe.beam
+            )
+        candidates = rerank.caption_candidates(
+            self.model, self.standard(vectors), self.vocab, beam=self.recipe.candidates
+        )
+        return rerank.rerank(candidates, self.votes(vectors), weight=self.weight)
+
+    def votes(self, vectors: torch.Tensor) -> list[list[str]]:
+        """The captions of each photo's nearest training photos."""
+        nearest = baselines.nearest_photos(self.train_vectors, vectors, k=self.recipe.neighbours)
+        return [[c for i in row for c in self.train_captions[i]] for row in nearest]
 
 
 def train_reference(
@@ -160,8 +213,12 @@ def train_reference(
     seed_everything(seed)
     backbone = backbone_for(budget_s, recipe, seed, log)
     rest, valid = train.carve(recipe.valid_fraction, seed)
-    train_views = photo_vectors(backbone, [rest.image(i) for i in range(len(rest))], recipe.views)
-    valid_x = photo_vectors(backbone, [valid.image(i) for i in range(len(valid))]).mean(1)
+    train_views = photo_vectors(
+        backbone, [rest.image(i) for i in range(len(rest))], recipe.views, recipe.sizes
+    )
+    valid_x = photo_vectors(
+        backbone, [valid.image(i) for i in range(len(valid))], 2, recipe.sizes
+    ).mean(1)
     standard = feats.Standardizer.fit(train_views.flatten(0, 1))
     log(
         f"features of {len(rest)} training and {len(valid)} validation photos: "
@@ -194,13 +251,26 @@ def train_reference(
         valid.captions,
         vocab,
         epochs=recipe.epochs,
+        lr=recipe.lr,
         beam=recipe.beam,
         seed=seed,
         deadline=deadline,
         log=log,
     )
     log(f"kept epoch {result.best_epoch}: validation {result.best}")
-    return Trained(backbone, standard, model, vocab, recipe, result)
+    trained = Trained(
+        backbone, standard, model, vocab, recipe, result, train_views[:, :2].mean(1), rest.captions
+    )
+    candidates = rerank.caption_candidates(model, standard(valid_x), vocab, beam=recipe.candidates)
+    weight, cider = rerank.choose_weight(candidates, trained.votes(valid_x), valid.captions)
+    if cider > result.best.cider:
+        trained.weight = weight
+    log(
+        f"reranked by {recipe.neighbours} neighbours, weight {weight}: validation CIDEr-D "
+        f"{cider:.3f} against {result.best.cider:.3f} without: "
+        + ("reranking" if trained.weight is not None else "not reranking")
+    )
+    return trained
 
 
 def solve_captions(
