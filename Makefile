@@ -29,7 +29,7 @@ typecheck:
 	$(BIN)/mypy
 
 unit:
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=30
 
 ## Long tests on real data (full-size training); not part of `make test`.
 slow: setup
