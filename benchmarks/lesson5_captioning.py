@@ -76,7 +76,8 @@ def main() -> None:
     trained = reference.train_reference(
         train, seed=args.seed, budget_minutes=args.budget_minutes, text=text
     )
-    hypotheses = trained.caption(valid_photos)
+    valid_vectors = trained.vectors(valid_photos)
+    hypotheses = trained.caption_vectors(valid_vectors)
     seconds = time.perf_counter() - start
     ours = score_captions(valid.captions, hypotheses)
 
@@ -89,7 +90,6 @@ def main() -> None:
         )
     ]
     train_vectors = trained.vectors([train.image(i) for i in range(len(train))])
-    valid_vectors = trained.vectors(valid_photos)
     alone = write_captions(
         trained.model, trained.standard(valid_vectors), trained.vocab, beam=trained.recipe.beam
     )

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -213,13 +214,15 @@ def text(notebook: nbformat.NotebookNode) -> str:
     """
     parts: list[str] = []
     for cell in notebook.cells:
-        previous = None
+        merged: list[dict[str, Any]] = []
         for output in cell.get("outputs", []):
-            name = output.get("name") if output.get("output_type") == "stream" else None
-            if name is not None and name == previous:
-                parts[-3] += output["text"]  # the stream's text, before the two data parts
-                continue
-            previous = name
+            last = merged[-1] if merged else {}
+            same_stream = output.get("output_type") == last.get("output_type") == "stream"
+            if same_stream and output.get("name") == last.get("name"):
+                merged[-1] = {**last, "text": last["text"] + output["text"]}
+            else:
+                merged.append(output)
+        for output in merged:
             parts.append(output.get("text", ""))
             parts.append(output.get("data", {}).get("text/plain", ""))
             parts.append(output.get("data", {}).get("text/markdown", ""))

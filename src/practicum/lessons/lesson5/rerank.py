@@ -89,25 +89,38 @@ def caption_candidates(
     return out
 
 
+def agreements(
+    candidates: Sequence[Candidates], references: Sequence[Sequence[str]]
+) -> list[list[float]]:
+    """Each photo's candidates' `agreement` with its references (the neighbours' captions);
+    it does not depend on the weight, so `choose_weight` computes it once for all."""
+    if len(candidates) != len(references):
+        raise ValueError(f"{len(candidates)} photos of candidates, {len(references)} of references")
+    out = []
+    for options, refs in zip(candidates, references, strict=True):
+        if not options:
+            raise ValueError("a photo without candidate captions")
+        ref_grams = [_grams(normalize(r)) for r in refs]
+        out.append([_agreement(_grams(normalize(caption)), ref_grams) for caption, _ in options])
+    return out
+
+
+def _pick(
+    candidates: Sequence[Candidates], votes: Sequence[Sequence[float]], weight: float
+) -> list[str]:
+    """Per photo, the first candidate with the best vote + `weight` x log-probability."""
+    return [
+        max(zip(options, vote, strict=True), key=lambda ov: ov[1] + weight * ov[0][1])[0][0]
+        for options, vote in zip(candidates, votes, strict=True)
+    ]
+
+
 def rerank(
     candidates: Sequence[Candidates], references: Sequence[Sequence[str]], *, weight: float
 ) -> list[str]:
     """Per photo, the candidate with the best agreement with its references (the
     neighbours' captions) plus `weight` x its log-probability per word."""
-    if len(candidates) != len(references):
-        raise ValueError(f"{len(candidates)} photos of candidates, {len(references)} of references")
-    chosen = []
-    for options, refs in zip(candidates, references, strict=True):
-        if not options:
-            raise ValueError("a photo without candidate captions")
-        ref_grams = [_grams(normalize(r)) for r in refs]
-        chosen.append(
-            max(
-                options,
-                key=lambda o: _agreement(_grams(normalize(o[0])), ref_grams) + weight * o[1],
-            )[0]
-        )
-    return chosen
+    return _pick(candidates, agreements(candidates, references), weight)
 
 
 def choose_weight(
@@ -118,8 +131,7 @@ def choose_weight(
 ) -> tuple[float, float]:
     """(weight, its CIDEr-D): the weight whose reranked captions score best against the
     `truth` captions of validation photos (never test photos)."""
-    scored = [
-        (score_captions(truth, rerank(candidates, references, weight=w)).cider, w) for w in weights
-    ]
+    votes = agreements(candidates, references)
+    scored = [(score_captions(truth, _pick(candidates, votes, w)).cider, w) for w in weights]
     cider, weight = max(scored, key=lambda s: (s[0], -s[1]))
     return weight, cider
