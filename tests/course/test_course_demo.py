@@ -36,6 +36,7 @@ def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
         "lesson3-airline-forecast",
         "lesson4-enja",
         "lesson5-captions",
+        "lesson6-cgan",
     ]
     hw = course.homework["lesson1-fashion-mnist"]
     assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (1, "fashion-mnist", "accuracy", 0.90)
@@ -99,6 +100,32 @@ def test_demo_lesson_five_is_captioning_scored_by_caption_bleu() -> None:
     for words in ('practicum.submit("lesson5-captions", captions)', "x_test.zip", "**9.5**"):
         assert words in hw.task, words
     assert hw.id not in course.completion.required_homework  # the original required 2 and 4
+
+
+def test_demo_lesson_six_is_conditional_generation_scored_by_class_frechet() -> None:
+    course = demo_course()
+    hw = course.homework["lesson6-cgan"]
+    assert (hw.lesson, hw.dataset, hw.metric, hw.submission) == (
+        6,
+        "fashion-mnist",
+        "class_frechet",
+        "images",
+    )
+    assert (hw.higher_is_better, hw.n_classes, hw.target) == (False, None, 60.0)
+    assert (hw.public_fraction, hw.daily_limit, hw.final_picks) == (0.3, 5, 2)
+    assert hw.late_policy.mode == "refuse"
+    assert hw.opens == course.lessons[5].opens
+    assert hw.deadline == datetime(2027, 3, 31, 23, 59, tzinfo=TOKYO)
+    for words in (
+        'practicum.submit("lesson6-cgan", images)',
+        "100 of each class in class order",
+        "(1000, 28, 28), uint8 (0..255) or floats in 0..1",
+        "class-conditional Fréchet distance",
+        "copies of training images",
+        "**60**",
+    ):
+        assert words in hw.task, words
+    assert hw.id not in course.completion.required_homework
 
 
 def test_demo_completion_needs_the_homework_and_the_report() -> None:

@@ -134,7 +134,8 @@ HW2 = "course.toml: homework.hw2"
 REFUSED = {
     "metric not a choice": (
         [('metric = "accuracy"', 'metric = "acuracy"')],
-        f"{HW1}.metric: 'acuracy' is not one of accuracy, macro_f1, rmse, mae, bleu, caption_bleu, cider_d",
+        f"{HW1}.metric: 'acuracy' is not one of accuracy, macro_f1, rmse, mae, bleu, caption_bleu, "
+        "cider_d, class_frechet, class_consistency",
     ),
     "opens a word": (
         [("opens = 2026-12-15T10:00:00", 'opens = "soon"')],

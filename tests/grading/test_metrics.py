@@ -94,12 +94,17 @@ def test_registry_names_directions_and_kinds() -> None:
         "bleu",
         "caption_bleu",
         "cider_d",
+        "class_frechet",
+        "class_consistency",
     }
     assert {n for n, m in METRICS.items() if m.higher_is_better} == {
-        *("accuracy", "macro_f1", "bleu", "caption_bleu", "cider_d"),
+        *("accuracy", "macro_f1", "bleu", "caption_bleu", "cider_d", "class_consistency"),
     }
     assert all(name == info.name for name, info in METRICS.items())
     assert "images" in METRICS["rmse"].kinds
     assert all(METRICS[name].kinds == ("tokens",) for name in ("bleu", "caption_bleu", "cider_d"))
+    assert all(
+        METRICS[name].kinds == ("images",) for name in ("class_frechet", "class_consistency")
+    )
     assert METRICS["bleu"].fn(["a b c d"], ["a b c d"]) == pytest.approx(100.0)
     assert METRICS["accuracy"].fn(np.array([1, 0]), np.array([1, 1])) == 0.5

@@ -222,6 +222,38 @@ def test_npy_images_in_either_shape_and_any_real_dtype(array: np.ndarray) -> Non
     assert np.allclose(parsed.array(), np.asarray(array, np.float32).reshape(2, 2, 3))
 
 
+def test_uint8_npy_images_are_8_bit_pixels_read_as_value_over_255() -> None:
+    eight_bit = np.array([0, 1, 2, 127, 254, 255] * 2, np.uint8).reshape(2, 2, 3)
+    for raw, name in ((npy(eight_bit), "pred.npy"), (npy(eight_bit.reshape(2, 6)), "x.bin")):
+        parsed = parse_submission(raw, IMAGES, filename=name)
+        assert parsed.array().dtype == np.float32 and parsed.array().shape == (2, 2, 3)
+        assert np.allclose(parsed.array(), eight_bit / 255.0)
+    binary = (eight_bit > 1).astype(np.uint8)  # 0s and 1s: uint8 says 8-bit, so 1 is 1/255
+    assert parse_submission(npy(binary), IMAGES, filename="p.npy").array().max() == np.float32(
+        1 / 255
+    )
+    in_memory = parse_predictions(eight_bit, IMAGES)
+    assert np.allclose(in_memory.array(), eight_bit / 255.0)
+    content, filename = to_file_bytes(in_memory, IMAGES)  # what practicum.submit posts
+    assert filename == "submission.npy"
+    assert np.array_equal(parse_submission(content, IMAGES).array(), in_memory.array())
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.full((2, 2, 3), 255, np.int64),
+        np.full((2, 2, 3), 255, np.uint16),
+        np.full((2, 2, 3), 255.0, np.float32),
+        np.full((2, 2, 3), 1.5, np.float64),
+    ],
+)
+def test_other_dtypes_beyond_0_to_1_are_refused_not_guessed_at(array: np.ndarray) -> None:
+    message = refused(npy(array), IMAGES, "pred.npy")
+    assert message.startswith("image 0: value ") and "is out of range 0..1" in message
+    assert "uint8 0..255" in message
+
+
 def test_npy_is_recognised_by_magic_whatever_the_name() -> None:
     assert np.array_equal(parse_submission(npy(PIXELS), IMAGES, filename="a.csv").array(), PIXELS)
 
@@ -230,9 +262,11 @@ def test_npy_is_recognised_by_magic_whatever_the_name() -> None:
     ("raw", "message"),
     [
         (
-            npy((PIXELS * 255).astype(np.uint8)),
-            "image 0: value 23 at pixel (0, 1) is out of range 0..1",
+            npy((PIXELS * 255).astype(np.int64)),
+            "image 0: value 23 at pixel (0, 1) is out of range 0..1 (pixels are floats in 0..1 "
+            "or uint8 0..255; divide other 8-bit values by 255)",
         ),
+        (npy(PIXELS * 255), "image 0: value 23.1818 at pixel (0, 1) is out of range 0..1"),
         (npy(np.where(PIXELS > 0.9, np.nan, PIXELS)), "image 1: value nan at pixel (1, 1)"),
         (npy(PIXELS.reshape(2, 3, 2)), "expected shape (2, 2, 3) or (2, 6), found (2, 3, 2)"),
         (npy(PIXELS[:1]), "expected 2 predictions, found 1"),

@@ -24,7 +24,8 @@ def lesson_homework(
         typer.Option(
             "--x-test",
             help="Test inputs (.npy; lesson 4: a text file, one tokenized English sentence "
-            "a line; lesson 5: a folder of photos, captioned in file-name order); default: the "
+            "a line; lesson 5: a folder of photos, captioned in file-name order; lesson 6: "
+            "an .npy of the classes to draw, int64); default: the "
             "official test split.",
         ),
     ] = None,
@@ -33,7 +34,7 @@ def lesson_homework(
         float | None,
         typer.Option(
             "--budget-minutes",
-            help="Compute budget, for references with presets (lessons 2, 4 and 5): the recipe "
+            help="Compute budget, for references with presets (lessons 2, 4, 5 and 6): the recipe "
             "that fits, trained for that long.",
             min=0.1,
         ),
@@ -52,6 +53,29 @@ def lesson_homework(
             f"{result.reference.metric_name}: [bold]{result.score:.4f}[/bold] "
             f"(target {result.reference.target})"
         )
+
+
+@app.command("judge")
+def lesson_judge(
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Train it again even if one is built.")
+    ] = False,
+) -> None:
+    """Build the course's Fashion-MNIST classifier that scores generated images (Lesson 6)."""
+    from practicum.grading import judge
+
+    where = judge.path()
+    if rebuild:
+        where.unlink(missing_ok=True)
+    if not where.exists():
+        console.print(f"building the judge at {where} (a few minutes on 2 CPU cores)")
+    built = one_line(judge.ensure)
+    console.print(f"judge: {where}", soft_wrap=True)
+    console.print(f"SHA-256 {built.sha256}", soft_wrap=True)
+    console.print(
+        f"accuracy on {len(built.holdout_rows):,} held-out training images "
+        f"{built.holdout_accuracy:.4f}"
+    )
 
 
 @app.command("list")

@@ -13,7 +13,17 @@ from pathlib import Path
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
-Metric = Literal["accuracy", "macro_f1", "rmse", "mae", "bleu", "caption_bleu", "cider_d"]
+Metric = Literal[
+    "accuracy",
+    "macro_f1",
+    "rmse",
+    "mae",
+    "bleu",
+    "caption_bleu",
+    "cider_d",
+    "class_frechet",
+    "class_consistency",
+]
 SubmissionKind = Literal["labels", "regression", "tokens", "images"]
 LateMode = Literal["refuse", "accept_unranked", "penalty"]
 
@@ -27,8 +37,10 @@ HIGHER_IS_BETTER: dict[Metric, bool] = {
     "bleu": True,
     "caption_bleu": True,
     "cider_d": True,
+    "class_consistency": True,
     "rmse": False,
     "mae": False,
+    "class_frechet": False,
 }
 
 SUBMISSIONS_FOR_METRIC: dict[Metric, tuple[SubmissionKind, ...]] = {
@@ -39,6 +51,8 @@ SUBMISSIONS_FOR_METRIC: dict[Metric, tuple[SubmissionKind, ...]] = {
     "bleu": ("tokens",),
     "caption_bleu": ("tokens",),
     "cider_d": ("tokens",),
+    "class_frechet": ("images",),
+    "class_consistency": ("images",),
 }
 """A metric is only meaningful over some kinds of predictions (accuracy over labels...)."""
 
@@ -50,9 +64,12 @@ METRIC_RANGE: dict[Metric, tuple[float, float]] = {
     "cider_d": (0.0, 10.0),
     "rmse": (0.0, float("inf")),
     "mae": (0.0, float("inf")),
+    "class_frechet": (0.0, float("inf")),
+    "class_consistency": (0.0, 1.0),
 }
 """Values a score can take; bleu and caption_bleu on sacrebleu's 0-100 scale, cider_d on the
-coco-caption 0-10 one. Catches a target of 90 for 0.90."""
+coco-caption 0-10 one; class_frechet is a Fréchet distance (0 for the training images' own
+feature statistics), class_consistency a share. Catches a target of 90 for 0.90."""
 
 
 def higher_is_better(metric: Metric) -> bool:

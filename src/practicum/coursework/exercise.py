@@ -110,6 +110,28 @@ EXERCISES: tuple[Exercise, ...] = (
     ),
     Exercise(5, 4, "attention_step", "practicum.lessons.lesson5.decoder:AttendAndTell", ("_one",)),
     Exercise(5, 4, "beam_search", "practicum.lessons.lesson5.search:beam_search"),
+    Exercise(6, 2, "reparameterize", "practicum.lessons.lesson6.vae:reparameterize"),
+    Exercise(6, 2, "vae_loss", "practicum.lessons.lesson6.vae:vae_loss"),
+    Exercise(6, 2, "train_vae_epoch", "practicum.lessons.lesson6.vae:train_epoch"),
+    Exercise(6, 2, "discriminator_loss", "practicum.lessons.lesson6.gan:discriminator_loss"),
+    Exercise(6, 2, "generator_loss", "practicum.lessons.lesson6.gan:generator_loss"),
+    Exercise(6, 2, "gan_step", "practicum.lessons.lesson6.gan:train_step"),
+    Exercise(
+        6,
+        4,
+        "conditional_generator",
+        "practicum.lessons.lesson6.cgan:ConditionalGenerator",
+        ("forward",),
+    ),
+    Exercise(
+        6,
+        4,
+        "conditional_discriminator",
+        "practicum.lessons.lesson6.cgan:ConditionalDiscriminator",
+        ("forward",),
+    ),
+    Exercise(6, 4, "frechet_distance", "practicum.grading.generative:frechet_distance"),
+    Exercise(6, 4, "class_consistency", "practicum.grading.generative:class_consistency"),
 )
 """Every lesson's exercises, in the order the notebooks check them."""
 

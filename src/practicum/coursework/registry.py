@@ -21,6 +21,7 @@ from practicum.lessons.lesson2 import fast
 from practicum.lessons.lesson3 import ecg
 from practicum.lessons.lesson4 import translate
 from practicum.lessons.lesson5 import reference as captioner
+from practicum.lessons.lesson6 import reference as generator
 
 
 def _corpus_bleu(references: np.ndarray, hypotheses: np.ndarray) -> float:
@@ -55,6 +56,27 @@ def _read_photos(folder: Path) -> list[bytes]:
 def _write_captions(path: Path, captions: Sequence[str]) -> Path:
     """One caption a line, lowercased, white space collapsed (a caption is one line)."""
     return write_lines(path, [" ".join(str(c).lower().split()) for c in captions])
+
+
+def _classes_and_real_images(test: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The classes a generation homework asks for (100 each, in class order) and, as the
+    truth, a held-out real test image of each, as the service draws them."""
+    from practicum.grading import generative, judge
+
+    return generative.hidden_items(judge.ensure(), test["x"], test["y"])
+
+
+def _class_frechet(truth: np.ndarray, images: np.ndarray) -> float:
+    from practicum.grading import generative
+
+    return generative.class_frechet_metric(truth, images)
+
+
+def _write_images(path: Path, images: np.ndarray) -> Path:
+    """uint8 (N, 28, 28) images as an .npy file, what the `images` homework accepts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, np.asarray(images, dtype=np.uint8), allow_pickle=False)
+    return path
 
 
 HOMEWORK: dict[int, HomeworkReference] = {
@@ -143,6 +165,24 @@ HOMEWORK: dict[int, HomeworkReference] = {
         metric=_caption_bleu,
         read_x_test=_read_photos,
         official_test=_photos_and_captions,
+    ),
+    6: HomeworkReference(
+        lesson=6,
+        title="Fashion-MNIST images of given classes with a conditional GAN (budget presets)",
+        dataset="fashion-mnist",
+        train_split="train",
+        test_split="test",
+        input_key="y",
+        target_key="x",
+        input_shape=(),
+        input_dtype="int64",
+        metric_name="class_frechet",
+        target=60.0,  # the demo course's; the lesson author sets both once measured
+        solve=generator.budgeted_solver(generator.DEFAULT_BUDGET_MINUTES),
+        budgeted=generator.budgeted_solver,
+        write=_write_images,
+        metric=_class_frechet,
+        official_test=_classes_and_real_images,
     ),
 }
 

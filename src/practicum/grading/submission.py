@@ -9,8 +9,11 @@ Four formats, one per kind of homework output:
   separated by whitespace, and runs of whitespace collapse to one space (BLEU splits on it
   anyway, so the stored form is canonical); an empty line is an empty output.
 - images: a `.npy` array of shape (N, H*W[*C]) or (N, H, W[, C]) of real numbers, or a CSV
-  of N rows of H*W[*C] values without header. Pixel values are floats in 0..1 (what
-  `ToTensor()` and a sigmoid give); 8-bit 0..255 data is refused, not guessed at.
+  of N rows of H*W[*C] values without header. Pixel values are in 0..1 (what `ToTensor()`
+  and a sigmoid give) and are kept as float32. A `.npy` (or array) of dtype uint8 is 8-bit
+  data whatever its values, so it is read as value / 255; any other dtype, integers
+  included, and every CSV, must hold values in 0..1: 0..255 in a float or int64 array is
+  refused, not guessed at (an image that happens to be all 0s and 1s would read either way).
 
 CSV and text files may start with a UTF-8 BOM and end lines with CRLF; the last newline is
 optional; CSV headers are matched ignoring case, and fields may be double-quoted (R does). Every refusal is a `SubmissionError` naming the first problem in file order.
@@ -42,7 +45,8 @@ class SubmissionError(ValueError):
 
 @dataclass(frozen=True)
 class SubmissionSpec:
-    """What a homework expects; `image_shape` is (H, W) or (H, W, C), pixels in 0..1."""
+    """What a homework expects; `image_shape` is (H, W) or (H, W, C), pixels in 0..1 (or
+    uint8 0..255, read as value / 255)."""
 
     kind: Kind
     n_items: int
@@ -401,6 +405,8 @@ def _images(array: np.ndarray, spec: SubmissionSpec) -> np.ndarray:
         raise SubmissionError(
             f"expected shape {(n, *shape)} or {(n, spec.image_size)}, found {array.shape}"
         )
+    if array.dtype == np.uint8:  # 8-bit pixels, the one dtype that says its own scale
+        return array.reshape(n, *shape).astype(np.float32) / np.float32(255)
     images = array.reshape(n, *shape).astype(np.float32)
     bad = np.argwhere(~((images >= 0) & (images <= 1)))
     if bad.size:
@@ -408,7 +414,7 @@ def _images(array: np.ndarray, spec: SubmissionSpec) -> np.ndarray:
         value = images[tuple(bad[0])]
         raise SubmissionError(
             f"image {item}: value {value:g} at pixel {tuple(pixel)} is out of range 0..1"
-            " (pixels are floats in 0..1; divide 8-bit values by 255)"
+            " (pixels are floats in 0..1 or uint8 0..255; divide other 8-bit values by 255)"
         )
     return images
 

@@ -58,6 +58,9 @@ class HomeworkArrays:
     test_images: str | None = None
     """The public zip whose photos are the test items, in file-name order (captioning);
     None where x_test is an array."""
+    notes: str | None = None
+    """More for the README's submission section, where the format alone does not say it
+    (conditional generation: what each item asks for, and the judge that scores it)."""
 
 
 Layout = Callable[[Homework], HomeworkArrays]
@@ -334,10 +337,83 @@ def _tokens(homework: Homework) -> HomeworkArrays:
     return _parallel_text(homework)
 
 
+SCORED_IMAGES = {
+    "class_frechet": "the class-conditional Fréchet distance (lower is better): for each "
+    "class, the Fréchet distance between the judge's features of your images of that class "
+    "and of the training images of that class it learnt from, averaged over the classes. An "
+    "image of the wrong class costs as much as an unrealistic one. A distance taken over "
+    "fewer images comes out larger, so the public leaderboard's (about {public} images a "
+    "class) and the private one's (about {private}) are not comparable with each other.",
+    "class_consistency": "class consistency (higher is better): the share of your images "
+    "that the judge reads as the class asked for.",
+}
+"""How a metric of generated images scores, for the README."""
+
+
+def _conditional_images(homework: Homework) -> HomeworkArrays:
+    """Conditional generation on the labeled images the course's judge was trained on
+    (Fashion-MNIST): students get the training split (x_train, y_train) and, as x_test, the
+    class each image must show, `generative.PER_CLASS` a class in class order. The hidden
+    answer of item i is a held-out real test image that the judge reads as that class
+    (`generative.hidden_items`): the scorer reads the item's class from it. The judge is
+    built here if this machine has none yet (minutes, from the training split)."""
+    from practicum.grading import generative  # torch: only when images homework is published
+    from practicum.grading import judge as judges
+
+    name = _catalog_name(homework)
+    if homework.metric not in SCORED_IMAGES:
+        raise PublishError(
+            f"homework {homework.id}: images on a catalog data set are a conditional "
+            f"generation, scored by {' or '.join(SCORED_IMAGES)}; {homework.metric} would "
+            "compare the images pixel by pixel with hidden real ones"
+        )
+    if name != judges.DATASET:
+        raise PublishError(
+            f"homework {homework.id}: generated images are scored by the course's "
+            f"{judges.DATASET} classifier, so the data set must be {judges.DATASET}, not {name}"
+        )
+    train, test = _load(homework, "train"), _load(homework, "test")
+    for split, arrays in (("train", train), ("test", test)):
+        if not {"x", "y"} <= arrays.keys() or arrays["x"].shape[1:] != (28, 28):
+            shapes = ", ".join(f"{k} {v.dtype}{v.shape}" for k, v in arrays.items())
+            raise PublishError(
+                f"homework {homework.id}: {name}/{split} holds {shapes}, not labeled "
+                "28x28 images x, y"
+            )
+    y_train = _labels(homework, f"{name}/train", train["y"], n_classes=judges.N_CLASSES)
+    y_test = _labels(homework, f"{name}/test", test["y"], n_classes=judges.N_CLASSES)
+    try:
+        judge = judges.ensure()
+        classes, real = generative.hidden_items(
+            judge, test["x"], y_test, per_class=generative.PER_CLASS, seed=0
+        )
+    except judges.JudgeError as e:
+        raise PublishError(f"homework {homework.id}: {e}") from None
+    except ValueError as e:  # too few test images the judge reads right
+        raise PublishError(f"homework {homework.id}: {name}/test: {e}") from None
+    n_classes, per_class = int(classes.max()) + 1, generative.PER_CLASS
+    public = round(per_class * homework.public_fraction)
+    scored = SCORED_IMAGES[homework.metric].format(public=public, private=per_class - public)
+    notes = (
+        f"Item *i* of `x_test` is the class image *i* must show: {per_class} of each of the "
+        f"{n_classes} classes, in class order (items 0-{per_class - 1} class 0, items "
+        f"{per_class}-{2 * per_class - 1} class 1, ...). Scored with the course's own "
+        f"{data.get(name).title} classifier, the judge of Lesson 6 (SHA-256 "
+        f"`{judge.sha256}`), by {scored}"
+    )
+    return HomeworkArrays(
+        public={"x_train": train["x"], "y_train": y_train, "x_test": classes},
+        y_test=real,
+        example=np.zeros_like(real),  # made up: blank images of the right shape and dtype
+        notes=notes,
+    )
+
+
 LAYOUTS: dict[str, Layout] = {
     "labels": _labeled_pairs,
     "regression": _series_forecast,
     "tokens": _tokens,
+    "images": _conditional_images,
 }
 """How each submission kind's homework is cut from its data set. A lesson with another kind
 registers its own layout here."""
@@ -383,9 +459,12 @@ def _own_files(homework: Homework) -> HomeworkArrays:
     )
 
 
-def _labels(homework: Homework, where: str, y: np.ndarray) -> np.ndarray:
-    """Class indexes 0..n_classes-1 as int64; whole floats (1.0 in a CSV or .npy) pass."""
-    n_classes = homework.n_classes or 0
+def _labels(
+    homework: Homework, where: str, y: np.ndarray, *, n_classes: int | None = None
+) -> np.ndarray:
+    """Class indexes 0..n_classes-1 as int64 (the homework's n_classes unless given); whole
+    floats (1.0 in a CSV or .npy) pass."""
+    n_classes = n_classes or homework.n_classes or 0
     if y.dtype.kind == "f":
         fractional = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
         if fractional.size:

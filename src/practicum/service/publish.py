@@ -390,6 +390,11 @@ def readme(course: Course, homework: Homework, arrays: HomeworkArrays, spec: Sub
         else "Your best private score counts; there is nothing to pick."
     )
     share = homework.public_fraction
+    notes = (
+        f"\n\n{textwrap.fill(arrays.notes, width=90, break_on_hyphens=False)}"
+        if arrays.notes
+        else ""
+    )
     return f"""# {homework.title}
 
 Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
@@ -398,11 +403,11 @@ Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
 
 ## Files
 
-{_files_section(arrays)}
+{_files_section(arrays, spec)}
 
 ## Submission
 
-{_format_example(arrays, spec, homework.metric)}
+{_format_example(arrays, spec, homework.metric)}{notes}
 
 From a notebook:
 
@@ -424,12 +429,18 @@ or upload the file on the homework page of the course site.
 """
 
 
-def _files_section(arrays: HomeworkArrays) -> str:
+def _files_section(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:
     """The table of public files, and how to read them."""
     files = public_files(arrays)
     rows = "\n".join(f"| `{name}` | {_size_and_type(content)} |" for name, content in files.items())
     if arrays.test_images is not None:
         return _photo_files(arrays, rows)
+    hidden = (
+        "Real test images of the classes in `x_test` are hidden: the scorer reads each "
+        "item's class from them."
+        if spec.kind == "images"
+        else "The answers for `x_test` are hidden: they score your submissions."
+    )
     how = 'Load them with `numpy.load("x_train.npy")`'
     if any(name.endswith(".txt") for name in files):
         how += (
@@ -440,7 +451,7 @@ def _files_section(arrays: HomeworkArrays) -> str:
 |---|---|---|
 {rows}
 
-{how}. The answers for `x_test` are hidden: they score your submissions."""
+{how}. {hidden}"""
 
 
 def _photo_files(arrays: HomeworkArrays, rows: str) -> str:
@@ -485,8 +496,7 @@ SCORED_CAPTIONS = {
 def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec, metric: str) -> str:
     content, filename = to_file_bytes(parse_predictions(arrays.example, spec), spec)
     if filename.endswith(".npy"):
-        shape = (spec.n_items, *(spec.image_shape or ()))
-        return f"`{filename}`: a float array of shape {shape}, values in 0..1."
+        return _images_format(spec, filename)
     lines = content.decode().splitlines()
     shown = "\n".join(lines[:4] + (["..."] if len(lines) > 4 else []))
     if arrays.test_images is not None:
@@ -503,6 +513,18 @@ def _format_example(arrays: HomeworkArrays, spec: SubmissionSpec, metric: str) -
     return (
         f"`{filename}`, {spec.n_items} predictions in `x_test` order "
         f"(values made up):\n\n```\n{shown}\n```"
+    )
+
+
+def _images_format(spec: SubmissionSpec, filename: str) -> str:
+    """One image an item, as a .npy of 8-bit or 0..1 pixels (or a CSV of 0..1 pixels)."""
+    n, shape = spec.n_items, spec.image_shape or ()
+    return (
+        f"`{filename}`: one image per item of `x_test`, in order, as an array of shape\n"
+        f"`{(n, *shape)}` (or `{(n, spec.image_size)}`): uint8 pixels 0..255, or floats in "
+        "0..1\n(what a sigmoid gives; 0..255 floats are refused), saved with `numpy.save`. "
+        f"Or a CSV\nwithout header of {n} rows of {spec.image_size} values in 0..1. In a "
+        "notebook, `y_pred` is that\narray."
     )
 
 

@@ -9,6 +9,7 @@ daily limit.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from practicum import store
 from practicum.course import Course, Homework, apply_late_policy, is_open
 from practicum.course import submissions_left_today as left_today
+from practicum.grading.metrics import MetricUnavailable
 from practicum.grading.scoring import Scores, score
 from practicum.grading.submission import SubmissionSpec, parse_submission
 from practicum.service import boards
@@ -33,6 +35,7 @@ from practicum.service.answers import (
 from practicum.settings.service import ServiceConfig
 
 MAX_SHOWN_FILENAME = 100
+log = logging.getLogger(__name__)
 
 
 class SubmitRefused(Exception):
@@ -48,7 +51,8 @@ class HomeworkClosed(SubmitRefused):
 
 
 class ScoringUnavailable(SubmitRefused):
-    """The hidden answers fail their checks: scoring on them would give wrong scores."""
+    """The hidden answers fail their checks, or what the metric measures with (the judge of
+    generated images) is missing or changed: scoring would give wrong scores, or none."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +207,14 @@ def score_submission(admission: Admission, request: SubmissionRequest) -> Scored
     (SubmissionError if invalid); touches no database."""
     answer = admission.answer
     parsed = parse_submission(request.content, admission.spec, filename=request.filename)
-    raw = score(parsed, answer.y_test, answer.public_mask, admission.metric)
+    try:
+        raw = score(parsed, answer.y_test, answer.public_mask, admission.metric)
+    except MetricUnavailable as exc:  # the judge of generated images is missing or changed
+        log.error("homework %s cannot be scored: %s", admission.homework_id, exc)
+        raise ScoringUnavailable(
+            f"homework {admission.homework_id!r} cannot be scored right now; staff have to "
+            "check the model that scores it"
+        ) from exc
     return Scored(request, admission, raw)
 
 

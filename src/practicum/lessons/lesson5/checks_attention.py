@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from practicum.coursework.tensor_checks import fill_seeded
+from practicum.coursework.tensor_checks import tensors_close as _close
 from practicum.lessons.lesson4.checks_attention import RandomModel
 from practicum.lessons.lesson4.toys import PrefixState, TableTranslator
 from practicum.lessons.lesson5.text import END, START
@@ -29,18 +31,6 @@ from practicum.lessons.lesson5.text import END, START
 # ---------------------------------------------------------------------------------------
 # Shared
 # ---------------------------------------------------------------------------------------
-
-
-def _fill(module: nn.Module, seed: int, scale: float = 0.7) -> None:
-    """Give every parameter seeded random values (the same for every class built alike)."""
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for _, p in sorted(module.named_parameters()):
-            p.copy_(torch.randn(p.shape, generator=g) * scale)
-
-
-def _close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-5) -> bool:
-    return a.shape == b.shape and torch.allclose(a, b, rtol=1e-4, atol=tol)
 
 
 def _pair(result: Any, what: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,7 +76,7 @@ def attention_by_formula(
 
 def _attention_module(cls: Callable[..., nn.Module], seed: int) -> Any:
     att = cls(REGION_DIM, HIDDEN, ATTENTION)
-    _fill(att, seed)
+    fill_seeded(att, seed)
     return att.eval()
 
 
@@ -222,7 +212,7 @@ def step_by_formula(
 
 def _decoder(cls: Callable[..., nn.Module], seed: int, dropout: float = 0.0) -> Any:
     model = cls(REGION_DIM, VOCAB, dropout=dropout, **DECODER)
-    _fill(model, seed, scale=0.6)
+    fill_seeded(model, seed, scale=0.6)
     return model
 
 

@@ -1,0 +1,1 @@
+"""Lesson 6: generative models of Fashion-MNIST: autoencoders, the VAE, GANs and beyond."""
