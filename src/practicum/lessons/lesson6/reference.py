@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from practicum import settings
-from practicum.lessons.lesson6.cgan import CganConfig, sample, train_cgan
+from practicum.lessons.lesson6.cgan import CganConfig, CganRun, sample, train_cgan
 
 DEFAULT_BUDGET_MINUTES = 30.0
 SAMPLING_SECONDS = 30.0
@@ -36,17 +36,17 @@ class Recipe:
 RECIPE = Recipe()
 
 
-def generate(
-    train: dict[str, np.ndarray],
-    classes: np.ndarray,
+def train(
+    train_split: dict[str, np.ndarray],
     *,
     seconds: float,
     seed: int = 0,
     recipe: Recipe = RECIPE,
     progress: bool = True,
-) -> np.ndarray:
-    """uint8 (len(classes), 28, 28) images, image i of class classes[i]."""
-    x, y = train["x"], train["y"]
+) -> CganRun:
+    """The recipe's cGAN trained on `train_split` ("x" uint8 images, "y" classes) for
+    `seconds` of wall time (a few steps in smoke mode)."""
+    x, y = train_split["x"], train_split["y"]
     per_epoch = max(1, len(x) // recipe.config.batch_size)
     epochs = SMOKE_STEPS / per_epoch if settings.smoke() else 10_000.0
     run = train_cgan(
@@ -60,6 +60,20 @@ def generate(
         progress=progress,
     )
     print(f"cGAN: {run.steps:,} steps in {run.seconds:.0f} s")
+    return run
+
+
+def generate(
+    train_split: dict[str, np.ndarray],
+    classes: np.ndarray,
+    *,
+    seconds: float,
+    seed: int = 0,
+    recipe: Recipe = RECIPE,
+    progress: bool = True,
+) -> np.ndarray:
+    """uint8 (len(classes), 28, 28) images, image i of class classes[i]."""
+    run = train(train_split, seconds=seconds, seed=seed, recipe=recipe, progress=progress)
     return sample(run.generator, np.asarray(classes), seed=seed + 1, truncation=recipe.truncation)
 
 
