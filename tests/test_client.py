@@ -185,6 +185,23 @@ def test_a_file_path_is_checked_and_uploaded_as_is(tmp_path: Path) -> None:
     assert len(site.uploads) == 2
 
 
+def test_a_policy_file_is_uploaded_as_is_and_its_score_is_pending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lesson 7: the service checks the TorchScript file and queues it for its worker."""
+    path = tmp_path / "policy.pt"
+    path.write_bytes(b"PK\x03\x04 a TorchScript archive")
+    queued = {**OK, "public_score": None, "rank": None, "status": "queued"}
+    site = Site(httpx.Response(200, json=queued), spec={"kind": "policy", "n_items": 10})
+    result = site.send(path)
+    assert _file_part(site.uploads[0]) == ("policy.pt", path.read_bytes())
+    assert (result.status, result.public_score) == ("queued", None)
+    assert "public score pending" in capsys.readouterr().out
+    with pytest.raises(SubmissionRejected, match="this homework takes a TorchScript file"):
+        site.send(np.zeros(10))
+    assert len(site.uploads) == 1
+
+
 def test_sentences_become_a_text_file() -> None:
     site = Site(httpx.Response(200, json=OK), spec={"kind": "tokens", "n_items": 2})
     site.send(["私 は 猫 です", ["こんにちは", "世界"]])

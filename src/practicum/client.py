@@ -269,12 +269,17 @@ def _prepare(predictions: Predictions, spec: SubmissionSpec | None) -> tuple[byt
         if not path.is_file():
             raise SubmitError(f"{path}: no such file (pass an array, or the path of a file)")
         content = path.read_bytes()
-        if spec is not None:
+        if spec is not None and spec.kind != "policy":  # a policy: the service checks it
             try:
                 parse_submission(content, spec, filename=path.name)
             except SubmissionError as e:
                 raise SubmissionRejected(f"{path.name}: {e}") from None
         return content, path.name
+    if spec is not None and spec.kind == "policy":
+        raise SubmissionRejected(
+            "this homework takes a TorchScript file: torch.jit.save(torch.jit.script(policy), "
+            '"policy.pt"), then practicum.submit(homework_id, "policy.pt")'
+        )
     spec = spec or _guess_spec(predictions)
     try:
         return to_file_bytes(parse_predictions(predictions, spec), spec)

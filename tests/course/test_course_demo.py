@@ -37,6 +37,7 @@ def test_demo_homework_is_lesson_one_fashion_mnist() -> None:
         "lesson4-enja",
         "lesson5-captions",
         "lesson6-cgan",
+        "lesson7-breakout",
     ]
     hw = course.homework["lesson1-fashion-mnist"]
     assert (hw.lesson, hw.dataset, hw.metric, hw.target) == (1, "fashion-mnist", "accuracy", 0.90)
@@ -123,6 +124,35 @@ def test_demo_lesson_six_is_conditional_generation_scored_by_class_frechet() -> 
         "class-conditional Fréchet distance",
         "copies of training images",
         "**60**",
+    ):
+        assert words in hw.task, words
+    assert hw.id not in course.completion.required_homework
+
+
+def test_demo_lesson_seven_plays_submitted_breakout_policies() -> None:
+    course = demo_course()
+    hw = course.homework["lesson7-breakout"]
+    assert (hw.lesson, hw.dataset, hw.files, hw.metric, hw.submission) == (
+        7,
+        None,
+        None,
+        "mean_return",
+        "policy",
+    )
+    assert (hw.higher_is_better, hw.target, hw.games) == (True, 31.8, 10)  # DQN paper's human
+    assert (hw.public_fraction, hw.daily_limit, hw.final_picks) == (0.3, 3, 2)
+    assert hw.opens == course.lessons[6].opens
+    for words in (
+        'torch.jit.save(torch.jit.script(policy), "policy.pt")',
+        "(N, 4, 84, 84)",
+        "(N, 4)",
+        "at most 50 MB",
+        "10 whole games",
+        "sticky actions",
+        "108,000 frames",
+        "sandbox",
+        "**31.8**",
+        "Mnih et al. 2015",
     ):
         assert words in hw.task, words
     assert hw.id not in course.completion.required_homework

@@ -91,6 +91,30 @@ def test_a_direction_is_only_for_translation(parse_edited: Edit) -> None:
     )
 
 
+POLICY = (
+    ('dataset = "airline-passengers"\n', ""),
+    ('metric = "rmse"', 'metric = "mean_return"'),
+    ('submission = "regression"', 'submission = "policy"'),
+)
+"""hw2 as a policy homework (Lesson 7: a file the service plays), which has no data set."""
+
+
+def test_a_policy_homework_has_no_data_and_plays_ten_games_by_default(
+    parse_edited: Edit,
+) -> None:
+    hw2 = parse_edited(*POLICY).homework["hw2"]
+    assert (hw2.submission, hw2.metric, hw2.dataset, hw2.files) == (
+        "policy",
+        "mean_return",
+        None,
+        None,
+    )
+    assert hw2.games == 10 and hw2.higher_is_better
+    assert parse_course(BASE).homework["hw1"].games is None
+    three = parse_edited(*POLICY, ('submission = "policy"', 'submission = "policy"\ngames = 3'))
+    assert three.homework["hw2"].games == 3
+
+
 def test_lessons_are_sorted_by_number_whatever_the_file_order(parse_edited: Edit) -> None:
     course = parse_edited(("number = 1", "number = 4"), ("lesson = 1", "lesson = 2"))
     assert [lesson.number for lesson in course.lessons] == [2, 3, 4]
@@ -135,7 +159,7 @@ REFUSED = {
     "metric not a choice": (
         [('metric = "accuracy"', 'metric = "acuracy"')],
         f"{HW1}.metric: 'acuracy' is not one of accuracy, macro_f1, rmse, mae, bleu, caption_bleu, "
-        "cider_d, class_frechet, class_consistency",
+        "cider_d, class_frechet, class_consistency, mean_return",
     ),
     "opens a word": (
         [("opens = 2026-12-15T10:00:00", 'opens = "soon"')],
@@ -245,6 +269,18 @@ REFUSED = {
     "negative final picks": (
         [('submission = "labels"', 'submission = "labels"\nfinal_picks = -1')],
         f"{HW1}.final_picks: -1 is less than 0",
+    ),
+    "games for labels": (
+        [("n_classes = 10", "n_classes = 10\ngames = 3")],
+        f"{HW1}.games: only for submission 'policy', not 'labels'",
+    ),
+    "policy with a data set": (
+        [*POLICY[1:]],
+        f"{HW2}.dataset: a policy homework has no data: the service plays the games",
+    ),
+    "policy of one game": (
+        [*POLICY, ('submission = "policy"', 'submission = "policy"\ngames = 1')],
+        f"{HW2}.games: 1 is less than 2",
     ),
     "dataset typo": (
         [('dataset = "fashion-mnist"', 'dataset = "fasion-mnist"')],

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from traitlets.config import Config
 
+from practicum.grading import policy_sandbox
 from practicum.hub import jupyterhub_config as hub_config
 from practicum.hub.culler import culler_config_text, make_arbiter
 from practicum.hub.jupyterhub_config import HubConfigError, config_file_text, configure
@@ -153,7 +154,7 @@ def test_spawner_runs_the_venvs_server_in_homes_under_state(settings: HubSetting
 
 def test_practicum_runs_as_a_hub_service(settings: HubSettings) -> None:
     c = configured(settings)
-    practicum, culler = c.JupyterHub.services
+    practicum, culler, *worker = c.JupyterHub.services
     assert practicum["name"] == "practicum"
     assert practicum["url"] == "http://127.0.0.1:18002"
     assert practicum["oauth_no_confirm"] is True
@@ -164,6 +165,11 @@ def test_practicum_runs_as_a_hub_service(settings: HubSettings) -> None:
     assert env["PRACTICUM_STATE"] == str(settings.state / "service")
     assert env["PRACTICUM_CONFIG"] == str(settings.source)
     assert culler["name"] == "idle-culler"
+    # the worker that plays submitted policies: its own process, only where the sandbox works
+    assert len(worker) == int(policy_sandbox.sandbox_available())
+    for service in worker:
+        assert service["command"][1:] == ["-m", "practicum.cli", "homework", "play-queue"]
+        assert service["environment"] == env and "url" not in service
     roles = {role["name"]: role for role in c.JupyterHub.load_roles}
     assert roles["practicum-service"]["services"] == ["practicum"]
     assert set(roles["practicum-service"]["scopes"]) == {

@@ -94,11 +94,16 @@ report_required = false
 
 
 def make_config(
-    root: Path, *, max_upload_mb: int = 1, database_url: str | None = None
+    root: Path,
+    *,
+    max_upload_mb: int = 1,
+    database_url: str | None = None,
+    course_toml: str = COURSE_TOML,
 ) -> ServiceConfig:
-    """`database_url`: a database made by the `databases` fixture; SQLite in `root` if None."""
+    """`database_url`: a database made by the `databases` fixture; SQLite in `root` if None;
+    `course_toml`: another course than the tiny one."""
     course = root / "course.toml"
-    course.write_text(COURSE_TOML, encoding="utf-8")
+    course.write_text(course_toml, encoding="utf-8")
     state = root / "state"
     return ServiceConfig(
         state=state,

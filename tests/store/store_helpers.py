@@ -16,7 +16,12 @@ DAY_END = DAY_START + timedelta(days=1)
 
 
 def publish(
-    session: Session, homework_id: str, tmp: Path, *, higher_is_better: bool = True
+    session: Session,
+    homework_id: str,
+    tmp: Path,
+    *,
+    higher_is_better: bool = True,
+    submission_kind: str = "labels",
 ) -> None:
     record_homework(
         session,
@@ -24,7 +29,7 @@ def publish(
         published_at=NOON - timedelta(days=7),
         metric="accuracy" if higher_is_better else "rmse",
         higher_is_better=higher_is_better,
-        submission_kind="labels",
+        submission_kind=submission_kind,
         n_items=100,
         split_seed=7,
         split_digest="d" * 64,

@@ -3,11 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from db_backends import Databases
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from practicum.store import make_engine, upgrade
 from practicum.store.db import alembic_config
@@ -18,7 +20,7 @@ CREDIT_TABLES = {"credit_entries", "metered_runs", "gpu_queue", "gpu_assignments
 EXERCISE_TABLES = {"exercise_results"}
 LOGIN_TABLES = {"login_failures", "login_locks"}
 ATTEMPT_TABLES = {"submission_attempts"}
-HEAD = "0005"
+HEAD = "0006"
 
 
 def sql(url: str, statement: str, **params: Any) -> list[tuple[Any, ...]]:
@@ -138,3 +140,46 @@ def test_submission_attempts_migrate_onto_a_0004_database_and_back(
     finally:
         engine.dispose()
     assert sql(url, "SELECT name, session_epoch FROM users") == [("ann", 2)]
+
+
+SUBMISSION = (
+    "INSERT INTO submissions (homework_id, user_id, file_sha256, filename, created_at, status, "
+    "public_score, private_score, full_score, late_note, picked) VALUES ('hw', 1, 'ab', 'f', "
+    "'2026-01-01', :status, :score, :score, :score, NULL, false)"
+)
+
+
+def test_queued_and_failed_submissions_migrate_onto_a_0005_database_and_back(
+    databases: Databases, tmp_path: Path
+) -> None:
+    """0006 lets a policy wait unscored (queued) or fail with a message; the statuses stay
+    checked, and going back drops only what the old schema cannot hold."""
+    url = databases.new(tmp_path, blank=True)
+    upgrade(url, "0005")
+    sql(url, "INSERT INTO users (name, role, created_at) VALUES ('ann', 'student', '2026-01-01')")
+    sql(url, "INSERT INTO stored_files VALUES ('ab', 1, '2026-01-01')")
+    sql(
+        url,
+        "INSERT INTO homework VALUES ('hw', '2026-01-01', 'mean_return', true, 'policy', 10, 1, "
+        "'d', 3, '/private/hw', '/shared/hw')",
+    )
+    sql(url, SUBMISSION, status="scored", score=1.5)
+    upgrade(url)
+    sql(url, SUBMISSION, status="queued", score=None)
+    sql(url, "UPDATE submissions SET status = 'failed', message = 'it hung' WHERE id = 2")
+    sql(url, SUBMISSION, status="queued", score=None)
+    with pytest.raises(IntegrityError):
+        sql(url, SUBMISSION, status="playing", score=None)
+    rows = sql(url, "SELECT status, public_score, message FROM submissions ORDER BY id")
+    assert rows == [("scored", 1.5, None), ("failed", None, "it hung"), ("queued", None, None)]
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0005")
+        columns = {column["name"] for column in inspect(engine).get_columns("submissions")}
+        assert "message" not in columns
+    finally:
+        engine.dispose()
+    assert sql(url, "SELECT status, public_score FROM submissions") == [("scored", 1.5)]
+    with pytest.raises(IntegrityError):
+        sql(url, SUBMISSION, status="queued", score=None)

@@ -1,4 +1,5 @@
-"""`practicum homework ...`: publish course homework and see what is published."""
+"""`practicum homework ...`: publish course homework, see what is published, and play the
+queued policies of policy homework (the worker; `serve` and `up` start it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 
 from practicum import store
-from practicum.cli.common import console, when, with_engine
+from practicum.cli.common import console, fail, when, with_engine
 from practicum.service.publish import publish
 from practicum.settings.service import ServiceConfig
 
@@ -33,13 +34,17 @@ def homework_publish(
 
     def action(config: ServiceConfig, engine: Engine) -> None:
         result = publish(config, engine, homework_id, now=datetime.now(UTC), force=force)
-        shapes = ", ".join(
-            [*(f"{name} {shape}" for name, shape in result.shapes.items()), *result.files]
-        )
+        shapes = (
+            ", ".join(
+                [*(f"{name} {shape}" for name, shape in result.shapes.items()), *result.files]
+            )
+            or "README.md only"
+        )  # a policy homework: the service plays the games
+        policy = config.course().homework[homework_id].submission == "policy"
         split = "kept the published split" if result.kept_split else "drew a new split"
         console.print(f"published {homework_id}: {shapes}")
         console.print(
-            f"  test items: {result.n_items} ({result.public_count} public, "
+            f"  {'games' if policy else 'test items'}: {result.n_items} ({result.public_count} public, "
             f"{result.n_items - result.public_count} private); {split} "
             f"(digest {result.split_digest[:12]})"
         )
@@ -88,5 +93,40 @@ def homework_list() -> None:
                 str(counts.get(extra, 0)),
             )
         console.print(table)
+
+    with_engine(action)
+
+
+@app.command("play-queue")
+def homework_play_queue(
+    once: Annotated[
+        bool, typer.Option("--once", help="Play what is queued, then exit (default: keep polling).")
+    ] = False,
+) -> None:
+    """Play queued policy submissions in the sandbox and record their scores (the worker:
+    a process of its own, never the web service's; needs root and bubblewrap)."""
+    import logging
+    import signal
+    import threading
+
+    from practicum.service import policy_queue
+
+    try:
+        policy_queue.check_sandbox()
+    except policy_queue.SandboxMissing as exc:
+        raise fail(str(exc)) from None
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda _signum, _frame: stop.set())
+
+    def action(config: ServiceConfig, engine: Engine) -> None:
+        worker = policy_queue.Worker(
+            config, engine, store.FileStore(config.blob_dir), config.course()
+        )
+        what = "what is queued" if once else "queued policies until stopped"
+        console.print(f"playing {what}, {config.policy_parallel} at a time")
+        played = policy_queue.run(worker, once=once, stop=stop)
+        console.print(f"played {played} polic{'y' if played == 1 else 'ies'}")
 
     with_engine(action)

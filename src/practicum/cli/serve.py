@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from practicum.cli import play_worker
 from practicum.cli.common import console, fail
 
 
@@ -20,6 +21,14 @@ def serve(
     ] = True,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    play_queue: Annotated[
+        bool,
+        typer.Option(
+            "--play-queue/--no-play-queue",
+            help="Standalone: also start the worker that plays submitted policies, as a "
+            "process of its own (under `practicum up` the hub runs it).",
+        ),
+    ] = True,
 ) -> None:
     """Run the course service: homework pages, submissions, leaderboards, staff pages; with
     --hub also credits, notebook servers and the GPU queue."""
@@ -41,4 +50,8 @@ def serve(
         raise fail(str(exc)) from None
     where = f"http://{host}:{port}{hub.prefix if hub else ''}/"
     console.print(f"course service on {where}  (state: {config.state})")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    worker = play_worker.start() if standalone and play_queue else None
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="info")
+    finally:
+        play_worker.stop(worker)

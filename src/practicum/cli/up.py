@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from practicum import settings as practicum_settings
+from practicum.cli import play_worker
 from practicum.cli.common import console, fail, one_line
 from practicum.hub.isolation import NOT_ISOLATED
 from practicum.hub.supervise import busy_ports, prepare, run_hub
@@ -50,6 +51,7 @@ def up(
         )
     else:
         console.print(f"[yellow]warning:[/yellow] {NOT_ISOLATED}", soft_wrap=True)
+    play_worker.warn_unless_playable()  # the hub runs the worker only where it can play
     if dry_run:
         console.print(f"  would run:   {' '.join(prepared.command)}", soft_wrap=True)
         return

@@ -8,6 +8,7 @@ Layout of the file (the shipped demo_course.toml is a complete example):
                         submission, n_classes, horizon (forecasts: the series' last values
                         to hide), source_lang and target_lang (translation: the parallel
                         corpus' arrays to translate from and into, e.g. "en" and "ja"),
+                        games (submission "policy": whole games played, default 10),
                         public_fraction, daily_limit, opens, deadline, final_picks,
                         leaderboard_refresh, and a late_policy table (mode, until,
                         penalty_per_day)
@@ -20,6 +21,7 @@ Layout of the file (the shipped demo_course.toml is a complete example):
 `dataset` names a catalog data set; `files = { x_train, y_train, x_test, y_test }` names
 staff's own files instead (paths relative to course.toml's folder), read only when the
 homework is published, so the service can load the course where those files are absent.
+A policy homework (submission "policy") has neither: the service plays the games itself.
 
 Date-times may be local (read in the course's time zone) or carry an offset. Array items
 are counted from 0 in messages: `lessons[2]` is the third [[lessons]] block.
@@ -36,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from practicum.course.checked_table import CheckedTable, did_you_mean
 from practicum.course.errors import CourseError
 from practicum.course.model import (
+    DEFAULT_GAMES,
     LATE_MODES,
     METRIC_RANGE,
     METRICS,
@@ -190,7 +193,8 @@ def _homework(
             table.fail("horizon", f"only for submission 'regression', not {submission!r}")
         if horizon < 1:
             table.fail("horizon", f"{horizon} is less than 1")
-    dataset, files = _source(table, base)
+    games = _games(table, submission)
+    dataset, files = (None, None) if submission == "policy" else _source(table, base)
     if horizon is not None and files is not None:
         table.fail("horizon", "only for a forecast on a catalog series (dataset), not with files")
     source_lang, target_lang = _languages(table, submission, files is not None)
@@ -221,7 +225,21 @@ def _homework(
         files=files,
         source_lang=source_lang,
         target_lang=target_lang,
+        games=games,
     )
+
+
+def _games(table: CheckedTable, submission: str) -> int | None:
+    """Games a policy plays: at least 2, so that the public and the private part both have
+    one; a policy homework has no data set, so neither is accepted."""
+    if submission != "policy":
+        if "games" in table.data:
+            table.fail("games", f"only for submission 'policy', not {submission!r}")
+        return None
+    for key in ("dataset", "files"):
+        if key in table.data:
+            table.fail(key, "a policy homework has no data: the service plays the games")
+    return table.integer("games", DEFAULT_GAMES, minimum=2)
 
 
 def _languages(

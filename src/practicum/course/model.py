@@ -23,8 +23,9 @@ Metric = Literal[
     "cider_d",
     "class_frechet",
     "class_consistency",
+    "mean_return",
 ]
-SubmissionKind = Literal["labels", "regression", "tokens", "images"]
+SubmissionKind = Literal["labels", "regression", "tokens", "images", "policy"]
 LateMode = Literal["refuse", "accept_unranked", "penalty"]
 
 METRICS: tuple[Metric, ...] = get_args(Metric)
@@ -38,6 +39,7 @@ HIGHER_IS_BETTER: dict[Metric, bool] = {
     "caption_bleu": True,
     "cider_d": True,
     "class_consistency": True,
+    "mean_return": True,
     "rmse": False,
     "mae": False,
     "class_frechet": False,
@@ -53,6 +55,7 @@ SUBMISSIONS_FOR_METRIC: dict[Metric, tuple[SubmissionKind, ...]] = {
     "cider_d": ("tokens",),
     "class_frechet": ("images",),
     "class_consistency": ("images",),
+    "mean_return": ("policy",),
 }
 """A metric is only meaningful over some kinds of predictions (accuracy over labels...)."""
 
@@ -66,10 +69,15 @@ METRIC_RANGE: dict[Metric, tuple[float, float]] = {
     "mae": (0.0, float("inf")),
     "class_frechet": (0.0, float("inf")),
     "class_consistency": (0.0, 1.0),
+    "mean_return": (float("-inf"), float("inf")),
 }
 """Values a score can take; bleu and caption_bleu on sacrebleu's 0-100 scale, cider_d on the
 coco-caption 0-10 one; class_frechet is a Fréchet distance (0 for the training images' own
-feature statistics), class_consistency a share. Catches a target of 90 for 0.90."""
+feature statistics), class_consistency a share; mean_return a policy's mean game score
+(a game's rewards may be negative). Catches a target of 90 for 0.90."""
+
+DEFAULT_GAMES = 10
+"""Games a submitted policy plays (submission "policy"): Lesson 7's protocol."""
 
 
 def higher_is_better(metric: Metric) -> bool:
@@ -176,6 +184,9 @@ class Homework:
     """Translation (submission "tokens" on a parallel corpus): the arrays of the data set
     students translate from and into, e.g. "en" and "ja"; None: the data set's usual
     direction (English to Japanese for small-parallel-enja). Both or neither are given."""
+    games: int | None = None
+    """Submission "policy": how many whole games the service plays with each policy (the
+    hidden answer is their seeds); None for every other kind."""
 
     @property
     def higher_is_better(self) -> bool:

@@ -132,6 +132,17 @@ EXERCISES: tuple[Exercise, ...] = (
     ),
     Exercise(6, 4, "frechet_distance", "practicum.grading.generative:frechet_distance"),
     Exercise(6, 4, "class_consistency", "practicum.grading.generative:class_consistency"),
+    Exercise(7, 1, "q_learning_update", "practicum.lessons.lesson7.gridworld:q_learning_update"),
+    Exercise(7, 1, "epsilon_greedy", "practicum.lessons.lesson7.gridworld:epsilon_greedy"),
+    Exercise(
+        7, 2, "replay_buffer", "practicum.lessons.lesson7.dqn:ReplayBuffer", ("add", "sample")
+    ),
+    Exercise(7, 2, "epsilon_at", "practicum.lessons.lesson7.dqn:epsilon_at"),
+    Exercise(7, 2, "dqn_target", "practicum.lessons.lesson7.dqn:dqn_target"),
+    Exercise(7, 2, "dqn_step", "practicum.lessons.lesson7.dqn:dqn_step"),
+    Exercise(7, 4, "double_dqn_target", "practicum.lessons.lesson7.dqn:double_dqn_target"),
+    Exercise(7, 4, "gae", "practicum.lessons.lesson7.ppo:gae"),
+    Exercise(7, 4, "clipped_loss", "practicum.lessons.lesson7.ppo:clipped_loss"),
 )
 """Every lesson's exercises, in the order the notebooks check them."""
 

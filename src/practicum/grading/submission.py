@@ -31,9 +31,12 @@ from typing import Literal
 import numpy as np
 
 from practicum.grading.label_csv import HEADER as LABELS_HEADER
+from practicum.grading.policy_sandbox import MAX_POLICY_BYTES
 
-Kind = Literal["labels", "regression", "tokens", "images"]
-KINDS: tuple[Kind, ...] = ("labels", "regression", "tokens", "images")
+Kind = Literal["labels", "regression", "tokens", "images", "policy"]
+KINDS: tuple[Kind, ...] = ("labels", "regression", "tokens", "images", "policy")
+"""A "policy" is a file the service plays, not predictions: `policy_sandbox` checks it,
+and nothing here parses it."""
 NPY_MAGIC = b"\x93NUMPY"
 _REAL_KINDS = "biuf"  # bool, signed, unsigned, float: the dtypes a prediction can be
 _SHOWN = 30  # characters of a bad value quoted back; an upload must not flood the message
@@ -102,6 +105,8 @@ def parse_submission(
     raw: bytes, spec: SubmissionSpec, *, filename: str = "submission.csv"
 ) -> Parsed:
     """Check an upload against the homework and return it in id order, or raise SubmissionError."""
+    if spec.kind == "policy":
+        raise ValueError("a policy is a file to play (policy_sandbox.check_file), not predictions")
     if len(raw) > spec.max_bytes:  # before anything else looks at the bytes
         raise SubmissionError(too_big_message(len(raw), spec.max_bytes))
     is_npy = raw.startswith(NPY_MAGIC) or filename.lower().endswith(".npy")
@@ -480,6 +485,8 @@ CAP_BYTES_PER_PIXEL = 32
 def upload_cap(spec: SubmissionSpec, limit: int) -> int:
     """The most bytes a valid file in `spec`'s format can plausibly need, never over `limit`
     (the service-wide cap): a file larger than this is refused before it is parsed."""
+    if spec.kind == "policy":
+        return min(limit, MAX_POLICY_BYTES)
     if spec.kind == "images":
         per_row = CAP_BYTES_PER_PIXEL * spec.image_size
     else:

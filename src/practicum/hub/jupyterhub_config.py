@@ -18,6 +18,7 @@ from typing import Any
 
 from practicum import settings as practicum_settings
 from practicum.atomic import write_text_atomic
+from practicum.grading import policy_sandbox
 from practicum.hub.culler import culler_config_text, timeouts_seconds
 from practicum.hub.isolation import Isolation, IsolationError
 from practicum.hub.isolation import resolve as resolve_isolation
@@ -31,6 +32,7 @@ from practicum.settings.hub import (
 )
 
 CULLER_NAME = "idle-culler"
+WORKER_NAME = "policy-worker"
 CULL_EVERY_SECONDS = 60
 PROXY_RELATIVE = Path("proxy/node_modules/.bin/configurable-http-proxy")
 """Where scripts/setup.sh installs the proxy, inside the virtual environment."""
@@ -184,6 +186,22 @@ def _spawner(c: Any, settings: HubSettings, service_token: str, isolation: Isola
     c.Spawner.server_token_scopes = [*SERVER_ROLE_SCOPES, f"access:services!service={SERVICE_NAME}"]
 
 
+def _policy_worker(settings: HubSettings) -> list[dict[str, Any]]:
+    """The worker that plays queued policies, a process of its own beside the service; none
+    where the sandbox cannot be entered (the hub restarts a service that exits at once)."""
+    if not policy_sandbox.sandbox_available():
+        return []
+    return [
+        {
+            "name": WORKER_NAME,
+            "command": [sys.executable, *("-m", "practicum.cli", "homework", "play-queue")],
+            "environment": service_environment(settings),
+            "cwd": str(settings.state),
+            "display": False,
+        }
+    ]
+
+
 def _services(c: Any, settings: HubSettings, service_token: str) -> None:
     culler_config = settings.state / "idle_culler_config.py"
     write_text_atomic(
@@ -214,6 +232,7 @@ def _services(c: Any, settings: HubSettings, service_token: str) -> None:
             ],
             "display": False,
         },
+        *_policy_worker(settings),
     ]
     c.JupyterHub.load_roles = [
         {"name": "practicum-service", "scopes": SERVICE_SCOPES, "services": [SERVICE_NAME]},

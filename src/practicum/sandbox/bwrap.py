@@ -42,6 +42,8 @@ class Sandbox:
     devices: tuple[tuple[Path, Path], ...] = ()
     """(node on the machine, path in the sandbox)."""
     hostname: str = "practicum"
+    network: bool = True
+    """False: a network namespace of its own with only a loopback (no way out)."""
 
 
 def _program(name: str) -> str | None:
@@ -111,6 +113,8 @@ def command(sandbox: Sandbox, argv: Sequence[str], *, bwrap: str, setpriv: str) 
         args += ["--dev-bind", str(host), str(inside)]
     args += ["--chdir", str(sandbox.workdir), "--hostname", sandbox.hostname]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if not sandbox.network:
+        args += ["--unshare-net"]
     args += ["--die-with-parent", "--new-session", "--"]
     args += [setpriv, f"--reuid={sandbox.uid}", f"--regid={sandbox.gid}", "--clear-groups"]
     args += ["--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]

@@ -97,6 +97,7 @@ def _ranked(
             private=row.private_score,
         )
         for row in ranked
+        if row.public_score is not None and row.private_score is not None  # scored: always
     ]
     return scoring.leaderboard(entries, use=use, higher_is_better=higher_is_better, picks=picks)
 

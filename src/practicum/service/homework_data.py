@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 
 from practicum import data
 from practicum.course import Homework
+from practicum.course.model import DEFAULT_GAMES
 from practicum.data.captioned import CAPTIONED_SETS, CaptionedImages, captioned_images
 from practicum.grading.metrics import reference_matrix
 
@@ -417,6 +419,32 @@ LAYOUTS: dict[str, Layout] = {
 }
 """How each submission kind's homework is cut from its data set. A lesson with another kind
 registers its own layout here."""
+
+
+GAME_SEEDS_BELOW = 2**31 - 1
+"""The emulator's seeds are 32-bit signed integers."""
+
+
+def policy_games(homework: Homework, seeds: np.ndarray | None = None) -> HomeworkArrays:
+    """A policy homework: no files for students; the hidden answer is the seeds of its games,
+    consecutive (one play seeds its games seed, seed + 1, ...). `seeds` are the published
+    ones, kept on a republish; else a fresh secret draw."""
+    n = homework.games or DEFAULT_GAMES
+    if seeds is None or len(seeds) != n:
+        seeds = secrets.randbelow(GAME_SEEDS_BELOW - n) + np.arange(n, dtype=np.int64)
+    return HomeworkArrays(public={}, y_test=seeds, example=np.zeros(0))
+
+
+def first_game_seed(seeds: np.ndarray) -> int:
+    """The seed a play starts from, checking the seeds are what `policy_games` draws."""
+    if (
+        seeds.ndim != 1
+        or seeds.dtype.kind not in "iu"
+        or not np.array_equal(seeds, seeds[0] + np.arange(len(seeds)))
+        or not 0 <= int(seeds[0]) <= GAME_SEEDS_BELOW - len(seeds)
+    ):
+        raise ValueError("the hidden answer is not the consecutive game seeds of a policy homework")
+    return int(seeds[0])
 
 
 def homework_arrays(homework: Homework) -> HomeworkArrays:

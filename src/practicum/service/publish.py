@@ -34,7 +34,13 @@ from sqlalchemy import Engine, func, select
 from practicum.course import Course, Homework
 from practicum.grading.metrics import signature
 from practicum.grading.split import make_split, new_seed, split_digest
-from practicum.grading.submission import SubmissionSpec, parse_predictions, to_file_bytes
+from practicum.grading.submission import (
+    SubmissionSpec,
+    format_size,
+    parse_predictions,
+    to_file_bytes,
+    upload_cap,
+)
 from practicum.service.answers import (
     PRIVATE_DIR_MODE,
     Answer,
@@ -49,6 +55,7 @@ from practicum.service.homework_data import (
     PublicFile,
     PublishError,
     homework_arrays,
+    policy_games,
 )
 from practicum.settings.service import ServiceConfig
 from practicum.store import Homework as HomeworkRow
@@ -88,11 +95,13 @@ def publish(
     homework = _course_homework(course, homework_id)
     shared, private = _check_dirs(config)
     _check_hidden_source(homework, shared)
-    arrays = homework_arrays(homework)
+    policy = homework.submission == "policy"
+    arrays = None if policy else homework_arrays(homework)
     with _lock(private / ".publish.lock"):
         _remove_leftovers(homework_id, shared, private)
+        arrays = arrays or policy_games(homework, _published_seeds(private / homework_id, force))
         seed, mask, kept = _split_for(engine, private / homework_id, homework, arrays, force)
-        spec = spec_for(homework, arrays.y_test)
+        spec = spec_for(homework, arrays.y_test, max_bytes=config.max_upload_bytes)
         staged_private = _stage(private, homework_id, PRIVATE_DIR_MODE)
         staged_public = _stage(shared, homework_id, PUBLIC_DIR_MODE)
         try:
@@ -177,6 +186,17 @@ def _remove_leftovers(homework_id: str, *parents: Path) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
 
 
+def _published_seeds(folder: Path, force: bool) -> np.ndarray | None:
+    """A policy homework's game seeds as published, kept by a republish (scores already given
+    were played on them); None: none yet, or a new draw asked for."""
+    if force:
+        return None
+    try:
+        return read_answer(folder, folder.name).y_test
+    except (NotPublished, AnswerCorrupt):
+        return None
+
+
 def _split_for(
     engine: Engine, folder: Path, homework: Homework, arrays: HomeworkArrays, force: bool
 ) -> tuple[int, np.ndarray, bool]:
@@ -216,7 +236,13 @@ def _rebuild(
     homework: Homework, n: int, seed: int, digest: str, n_recorded: int, *, redo: str
 ) -> tuple[int, np.ndarray, bool]:
     """The private files are gone but the database remembers the seed: draw it again, and
-    prove it is the same split by its digest."""
+    prove it is the same split by its digest (the split only: a policy's game seeds are
+    drawn once and kept nowhere else)."""
+    if homework.submission == "policy":
+        raise PublishError(
+            f"homework {homework.id}: its private files (the hidden game seeds) are missing "
+            f"and cannot be rebuilt; {redo}"
+        )
     mask = make_split(n, homework.public_fraction, seed)
     if n != n_recorded or split_digest(mask) != digest:
         raise PublishError(
@@ -395,6 +421,8 @@ def readme(course: Course, homework: Homework, arrays: HomeworkArrays, spec: Sub
         if arrays.notes
         else ""
     )
+    policy = spec.kind == "policy"
+    items = "games" if policy else "test items"
     return f"""# {homework.title}
 
 Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
@@ -403,11 +431,27 @@ Homework `{homework.id}` of {course.title}, lesson {homework.lesson}.
 
 ## Files
 
-{_files_section(arrays, spec)}
+{POLICY_FILES if policy else _files_section(arrays, spec)}
 
 ## Submission
 
-{_format_example(arrays, spec, homework.metric)}{notes}
+{_policy_format(spec) if policy else _predictions_format(homework, arrays, spec, notes)}
+
+## Rules
+
+* Metric: **{homework.metric}** ({direction} is better{how}); {target}.
+* Deadline: **{deadline:%Y-%m-%d %H:%M %Z}** ({tz.key}).
+* Up to {homework.daily_limit} submissions a day; the count resets at midnight {tz.key} time.
+* The public leaderboard scores a fixed {share:.0%} of the {items}; the final ranking uses
+  the other {1 - share:.0%}, hidden until the deadline.
+* {picks}
+"""
+
+
+def _predictions_format(
+    homework: Homework, arrays: HomeworkArrays, spec: SubmissionSpec, notes: str
+) -> str:
+    return f"""{_format_example(arrays, spec, homework.metric)}{notes}
 
 From a notebook:
 
@@ -416,17 +460,26 @@ import practicum
 practicum.submit("{homework.id}", y_pred)
 ```
 
-or upload the file on the homework page of the course site.
+or upload the file on the homework page of the course site."""
 
-## Rules
 
-* Metric: **{homework.metric}** ({direction} is better{how}); {target}.
-* Deadline: **{deadline:%Y-%m-%d %H:%M %Z}** ({tz.key}).
-* Up to {homework.daily_limit} submissions a day; the count resets at midnight {tz.key} time.
-* The public leaderboard scores a fixed {share:.0%} of the test items; the final ranking uses
-  the other {1 - share:.0%}, hidden until the deadline.
-* {picks}
-"""
+POLICY_FILES = (
+    "None: the service plays the games itself. Lesson 7's `atari.make` makes the same "
+    "observations\non your own machine, and its `evaluation.play` plays the same protocol."
+)
+
+
+def _policy_format(spec: SubmissionSpec) -> str:
+    """A TorchScript file, played in the service's sandbox."""
+    return (
+        "`policy.pt`: a TorchScript module, saved with\n"
+        '`torch.jit.save(torch.jit.script(policy), "policy.pt")`, of at most '
+        f"{format_size(upload_cap(spec, spec.max_bytes))}. It takes\nuint8 observations of shape (N, 4, 84, 84) "
+        "and returns action logits of shape (N, 4);\neach action is drawn from "
+        f"softmax(logits). The service plays {spec.n_items} whole games with it in a\n"
+        "sandbox (one CPU core, no network, limits on time and memory). Upload it on the "
+        "homework\npage of the course site: it is queued, and scored once its games are played."
+    )
 
 
 def _files_section(arrays: HomeworkArrays, spec: SubmissionSpec) -> str:

@@ -1,5 +1,8 @@
 """Taking a homework submission: check it, score it on the hidden answer, record it.
 
+A policy (a file to play, Lesson 7) is only checked here, as a zip archive, and recorded
+as queued: the worker (`policy_queue`, a process of its own) plays and scores it later.
+
 `submit(ctx, request)` is the one entry, shared by the web form and the JSON API, so both
 refuse the same files with the same words. It raises `SubmitRefused` subclasses, the
 grader's `SubmissionError` or the store's `DailyLimitReached`; the caller turns them into
@@ -11,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
@@ -21,9 +26,10 @@ from sqlalchemy.orm import Session, joinedload
 from practicum import store
 from practicum.course import Course, Homework, apply_late_policy, is_open
 from practicum.course import submissions_left_today as left_today
+from practicum.grading import policy_sandbox
 from practicum.grading.metrics import MetricUnavailable
 from practicum.grading.scoring import Scores, score
-from practicum.grading.submission import SubmissionSpec, parse_submission
+from practicum.grading.submission import SubmissionError, SubmissionSpec, parse_submission
 from practicum.service import boards
 from practicum.service.answers import (
     Answer,
@@ -89,8 +95,9 @@ class Allowance:
 @dataclass(frozen=True)
 class SubmitOutcome:
     submission_id: int
-    public_score: float
-    """After any late penalty: the score the submission ranks with."""
+    public_score: float | None
+    """After any late penalty: the score the submission ranks with; None while queued (a
+    policy whose games the worker has not played yet)."""
     rank: int | None
     """The student's place on the leaderboard as everyone sees it now; None if not on it."""
     n_ranked: int
@@ -159,7 +166,8 @@ class Scored:
 
     request: SubmissionRequest
     admission: Admission
-    raw: Scores
+    raw: Scores | None
+    """None: a policy, checked and to be played by the worker (recorded as queued)."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,9 @@ def score_submission(admission: Admission, request: SubmissionRequest) -> Scored
     """Parse the file against the homework's format and score it on the hidden answer
     (SubmissionError if invalid); touches no database."""
     answer = admission.answer
+    if admission.spec.kind == "policy":
+        check_policy(request.content, admission.spec.max_bytes)
+        return Scored(request, admission, None)
     parsed = parse_submission(request.content, admission.spec, filename=request.filename)
     try:
         raw = score(parsed, answer.y_test, answer.public_mask, admission.metric)
@@ -226,7 +237,11 @@ def record(ctx: SubmitContext, scored: Scored) -> Recorded:
     left = allowance(ctx.db, ctx.course, homework, request.user, request.at)
     if left.remaining == 0:
         raise store.DailyLimitReached(request.homework_id, homework.daily_limit, left.resets_at)
-    row = _scored_row(request, homework, record_.higher_is_better, scored.raw)
+    row = (
+        _queued_row(request)
+        if scored.raw is None
+        else _scored_row(request, homework, record_.higher_is_better, scored.raw)
+    )
     day = store.DailyWindow(left.day_start, left.resets_at, homework.daily_limit)
     store.record_submission(ctx.db, ctx.files, row, request.content, day)
     return Recorded(row, left)
@@ -269,22 +284,55 @@ def _hidden_answer(config: ServiceConfig, homework_id: str) -> Answer:
 def _scored_row(
     request: SubmissionRequest, homework: Homework, higher_is_better: bool, raw: Scores
 ) -> store.Submission:
-    """The new row: scores after the late policy; one it leaves unranked (accept_unranked)
-    keeps its raw scores, shown but never ranked."""
-    public, note = apply_late_policy(homework, raw.public, higher_is_better, request.at)
-    private, _ = apply_late_policy(homework, raw.private, higher_is_better, request.at)
-    full, _ = apply_late_policy(homework, raw.full, higher_is_better, request.at)
+    """The new row: scores after the late policy (see `late_scores`)."""
+    late = late_scores(homework, higher_is_better, raw, request.at)
     return store.Submission(
         homework_id=request.homework_id,
         user_id=request.user.id,
         filename=safe_filename(request.filename),
         created_at=request.at,
+        **late.columns(),
+    )
+
+
+def late_scores(
+    homework: Homework, higher_is_better: bool, raw: Scores, at: datetime
+) -> store.Finished:
+    """Scores after the late policy for a submission made `at`; one it leaves unranked
+    (accept_unranked) keeps its raw scores, shown but never ranked."""
+    public, note = apply_late_policy(homework, raw.public, higher_is_better, at)
+    private, _ = apply_late_policy(homework, raw.private, higher_is_better, at)
+    full, _ = apply_late_policy(homework, raw.full, higher_is_better, at)
+    return store.Finished(
         status="late_unranked" if public is None else "scored",
-        public_score=raw.public if public is None else public,
-        private_score=raw.private if private is None else private,
-        full_score=raw.full if full is None else full,
+        public=raw.public if public is None else public,
+        private=raw.private if private is None else private,
+        full=raw.full if full is None else full,
         late_note=note or None,
     )
+
+
+def _queued_row(request: SubmissionRequest) -> store.Submission:
+    """A checked policy, to be played by the worker (`policy_queue`): no scores yet."""
+    return store.Submission(
+        homework_id=request.homework_id,
+        user_id=request.user.id,
+        filename=safe_filename(request.filename),
+        created_at=request.at,
+        status="queued",
+    )
+
+
+def check_policy(content: bytes, max_bytes: int) -> None:
+    """Refuse a file that is no playable policy (SubmissionError with the sandbox's reason),
+    reading it only as a zip archive: nothing in it runs here."""
+    with tempfile.TemporaryDirectory(prefix="practicum-upload-") as folder:
+        path = Path(folder) / "policy.pt"
+        path.write_bytes(content)
+        try:
+            policy_sandbox.check_file(path, max_bytes=max_bytes)
+        except policy_sandbox.PolicyRefused as exc:
+            raise SubmissionError(str(exc)) from None
 
 
 def recent_submissions(session: Session, limit: int = 500) -> list[store.Submission]:

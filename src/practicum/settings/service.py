@@ -32,6 +32,12 @@ class ServiceConfig:
     course_path: Path | None
     """None: the demo course that ships with Practicum."""
     max_upload_bytes: int = 50 * 2**20
+    policy_wall_seconds: float = 900.0
+    """How long the worker lets a submitted policy play all its games."""
+    policy_memory_bytes: int = 3 * 2**30
+    """Memory a policy's sandbox may use (a cgroup limit)."""
+    policy_parallel: int = 1
+    """Policies the worker plays at once, each on one CPU core."""
 
     def course(self) -> Course:
         return load_course(self.course_path) if self.course_path else demo_course()
@@ -68,4 +74,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> ServiceConfig:
         blob_dir=state / "blobs",
         course_path=Path(course).expanduser() if course else None,
         max_upload_bytes=int(env("PRACTICUM_MAX_UPLOAD_MB") or 50) * 2**20,
+        policy_wall_seconds=float(env("PRACTICUM_POLICY_WALL_SECONDS") or 900),
+        policy_memory_bytes=int(env("PRACTICUM_POLICY_MEMORY_MB") or 3072) * 2**20,
+        policy_parallel=max(1, int(env("PRACTICUM_POLICY_PARALLEL") or 1)),
     )

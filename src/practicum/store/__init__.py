@@ -2,7 +2,7 @@
 the credit ledger, the GPU queue and leases, exercise results, upload attempts.
 
 Plain functions over a SQLAlchemy `Session` (`accounts`, `ops`, `credits`, `gpu_queue`,
-`exercises`, `attempts`), a content-addressed file store (`files`), and
+`exercises`, `attempts`, `played`), a content-addressed file store (`files`), and
 engine/session/migration helpers (`db`).
 No web code here.
 """
@@ -87,6 +87,7 @@ from practicum.store.ops import (
     set_picks,
     submissions_for,
 )
+from practicum.store.played import Finished, finish, queued_policies
 
 __all__ = [
     "EXERCISE_ID",
@@ -99,6 +100,7 @@ __all__ = [
     "DailyWindow",
     "ExerciseResult",
     "FileStore",
+    "Finished",
     "GpuAssignment",
     "GpuBusy",
     "GpuQueueEntry",
@@ -133,6 +135,7 @@ __all__ = [
     "default_url",
     "end_sessions",
     "exercises_done",
+    "finish",
     "fits_row_id",
     "gc_blobs",
     "gradebook_rows",
@@ -144,6 +147,7 @@ __all__ = [
     "latest_public_scores",
     "leave_queue",
     "make_engine",
+    "queued_policies",
     "record_attempt",
     "record_exercise",
     "record_homework",

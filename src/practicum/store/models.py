@@ -31,8 +31,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 Role = Literal["student", "staff"]
 ROLES: tuple[Role, ...] = ("student", "staff")
-SubmissionStatus = Literal["scored", "late_unranked"]
-SUBMISSION_STATUSES: tuple[SubmissionStatus, ...] = ("scored", "late_unranked")
+SubmissionStatus = Literal["scored", "late_unranked", "queued", "failed"]
+SUBMISSION_STATUSES: tuple[SubmissionStatus, ...] = ("scored", "late_unranked", "queued", "failed")
+"""queued: a policy waiting for the worker to play its games; failed: a policy whose games
+could not be played (`message` says why). Both have no scores."""
+SCORED_STATUSES: tuple[SubmissionStatus, ...] = ("scored", "late_unranked")
 CreditKind = Literal["grant", "charge", "refund", "adjust"]
 CREDIT_KINDS: tuple[CreditKind, ...] = ("grant", "charge", "refund", "adjust")
 
@@ -164,10 +167,13 @@ class Submission(Base):
     filename: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16))
-    public_score: Mapped[float] = mapped_column(Float)
-    private_score: Mapped[float] = mapped_column(Float)
-    full_score: Mapped[float] = mapped_column(Float)
+    # None while queued or after failing (a policy not played yet, or that could not be)
+    public_score: Mapped[float | None] = mapped_column(Float)
+    private_score: Mapped[float | None] = mapped_column(Float)
+    full_score: Mapped[float | None] = mapped_column(Float)
     late_note: Mapped[str | None] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)
+    """Why a policy failed, for the student."""
     picked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship()

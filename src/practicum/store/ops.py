@@ -29,6 +29,7 @@ from practicum.store.errors import (
 )
 from practicum.store.files import FileStore
 from practicum.store.models import (
+    SCORED_STATUSES,
     SUBMISSION_STATUSES,
     Homework,
     StoredFile,
@@ -153,14 +154,7 @@ def _check_new(submission: Submission, day: DailyWindow) -> None:
         raise ValueError(
             f"status must be one of {', '.join(SUBMISSION_STATUSES)}; got {submission.status!r}"
         )
-    scores = {
-        "public": submission.public_score,
-        "private": submission.private_score,
-        "full": submission.full_score,
-    }
-    bad = {name: value for name, value in scores.items() if not math.isfinite(value)}
-    if bad:
-        raise ValueError(f"submission scores must be finite numbers; got {bad}")
+    _check_scores(submission)
     if len(submission.filename) > 255:
         raise ValueError(
             f"file name is {len(submission.filename)} characters long; at most 255 allowed"
@@ -175,10 +169,28 @@ def _check_new(submission: Submission, day: DailyWindow) -> None:
         )
 
 
+def _check_scores(submission: Submission) -> None:
+    """Scored rows have three finite scores; queued and failed ones none at all."""
+    scores = {
+        "public": submission.public_score,
+        "private": submission.private_score,
+        "full": submission.full_score,
+    }
+    if submission.status not in SCORED_STATUSES:
+        if any(value is not None for value in scores.values()):
+            raise ValueError(f"a {submission.status} submission has no scores; got {scores}")
+        return
+    bad = {
+        name: value for name, value in scores.items() if value is None or not math.isfinite(value)
+    }
+    if bad:
+        raise ValueError(f"submission scores must be finite numbers; got {bad}")
+
+
 def record_submission(
     session: Session, files: FileStore, submission: Submission, content: bytes, day: DailyWindow
 ) -> Submission:
-    """Store a scored submission, all or nothing, within the daily limit.
+    """Store a scored (or queued) submission, all or nothing, within the daily limit.
 
     `submission` is a new, unsaved row (its `file_sha256` is set here); `content` is its
     file. The blob is written first (outside any lock; content-addressed, so an orphan left
@@ -223,11 +235,11 @@ def submissions_for(
 
 
 def latest_public_scores(session: Session, user_id: int) -> dict[str, float]:
-    """Each homework's public score of the user's latest submission (the dashboard's
+    """Each homework's public score of the user's latest scored submission (the dashboard's
     "your score" column: what the notebook just printed, seen again on the course site)."""
     latest = (
         select(Submission.homework_id, func.max(Submission.id).label("last"))
-        .where(Submission.user_id == user_id)
+        .where(Submission.user_id == user_id, Submission.status.in_(SCORED_STATUSES))
         .group_by(Submission.homework_id)
         .subquery()
     )
@@ -236,7 +248,7 @@ def latest_public_scores(session: Session, user_id: int) -> dict[str, float]:
             latest, Submission.id == latest.c.last
         )
     )
-    return {homework_id: score for homework_id, score in rows}
+    return {homework_id: score for homework_id, score in rows if score is not None}
 
 
 def set_picks(
@@ -265,9 +277,12 @@ def set_picks(
             f"submission(s) {foreign} are not {user.name}'s submissions for homework "
             f"{homework_id!r}"
         )
-    late = [i for i in wanted if own[i].status != "scored"]
-    if late:
-        raise PickError(f"submission(s) {late} were late and are not ranked; pick others")
+    unranked = [i for i in wanted if own[i].status != "scored"]
+    if unranked:
+        raise PickError(
+            f"submission(s) {unranked} are not ranked (late, not played yet, or failed); "
+            "pick others"
+        )
     for submission in own.values():
         submission.picked = submission.id in wanted
     session.flush()
@@ -278,8 +293,9 @@ class LeaderboardRow(NamedTuple):
     submission_id: int
     user_name: str
     created_at: datetime
-    public_score: float
-    private_score: float
+    public_score: float | None
+    private_score: float | None
+    """None unless scored (see SCORED_STATUSES)."""
     status: str
     picked: bool
 
@@ -311,7 +327,7 @@ class GradebookRow(TypedDict):
     best_private: float | None
 
 
-def _best(score: InstrumentedAttribute[float]) -> ColumnElement[float | None]:
+def _best(score: InstrumentedAttribute[float | None]) -> ColumnElement[float | None]:
     # Late submissions are counted but never graded; best follows the metric's direction.
     on_time = case((Submission.status == "scored", score))
     return case(

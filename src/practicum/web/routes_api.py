@@ -61,12 +61,14 @@ _REFUSALS: dict[int | str, dict[str, object]] = {
 async def submit(
     request: Request,
     homework_id: str,
-    file: Annotated[UploadFile, File(description="submission.csv (or .txt / .npy)")],
+    file: Annotated[UploadFile, File(description="submission.csv (or .txt / .npy / policy.pt)")],
     user_id: SubmitApiUser,
     parts: SubmitService,
     now: Now,
 ) -> Response | SubmitResult:
-    """Validate, score and record a submission; answers the public score and rank."""
+    """Validate, score and record a submission; answers the public score and rank. A policy
+    (policy.pt) is checked and queued (status "queued", no score yet): its games are played
+    later, and its submissions show the scores or the failure's message."""
     outcome = await submit_upload(request, parts, homework_id, user_id, file, now)
     if isinstance(outcome, Failure):
         return JSONResponse(

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from practicum import store
 from practicum.course import Course, is_open, lateness, open_lessons
+from practicum.grading.policy_sandbox import MAX_POLICY_BYTES
+from practicum.grading.submission import format_size
 from practicum.service import boards, submissions
 from practicum.settings.service import ServiceConfig
 from practicum.web.deps import (
@@ -47,8 +49,13 @@ FORMAT_HELP = {
     "ids 0 to {last}, each once, finite numbers",
     "tokens": "a UTF-8 text file of {n} lines, line <i>i</i> the output for test item <i>i</i>, "
     "tokens separated by spaces",
-    "images": "a <code>.npy</code> array of {n} images with pixel values in 0..1 "
-    "(or a CSV of {n} rows without header)",
+    "images": "a <code>.npy</code> array of {n} images, item <i>i</i> the image for test "
+    "item <i>i</i>: uint8 pixels 0..255 or floats in 0..1 (or a CSV of {n} rows without header)",
+    "policy": "a TorchScript file of at most {max_size}, saved with "
+    '<code>torch.jit.save(torch.jit.script(policy), "policy.pt")</code>: it takes uint8 '
+    "observations (N, 4, 84, 84) and returns action logits (N, 4). The service plays {n} "
+    "whole games with it in a sandbox, with limits on time and memory: your submission is "
+    "queued, and its score appears here once its games are played",
 }
 
 
@@ -124,7 +131,10 @@ def homework_page(
         data_dir=data_dir,
         data_files=_files_in(data_dir),
         format_help=Markup(FORMAT_HELP[homework.submission]).format(
-            n=n_items, last=n_items - 1, top_label=(homework.n_classes or 0) - 1
+            n=n_items,
+            last=n_items - 1,
+            top_label=(homework.n_classes or 0) - 1,
+            max_size=format_size(min(config.max_upload_bytes, MAX_POLICY_BYTES)),
         ),
         submitted=request.query_params.get("submitted", ""),
     )

@@ -32,8 +32,9 @@ class RateLimited(Problem):
 
 class SubmitResult(FromAttributes):
     submission_id: int
-    public_score: float
-    """After any late penalty: the score the submission ranks with."""
+    public_score: float | None
+    """After any late penalty: the score the submission ranks with; null while the status
+    is "queued" (a policy whose games are played later: see its submissions)."""
     rank: int | None
     """Place on the leaderboard as it is shown now; None if not on it (late, not refreshed)."""
     n_ranked: int
@@ -78,10 +79,13 @@ class MySubmission(FromAttributes):
     created_at: datetime
     filename: str
     status: str
-    public_score: float
+    """scored, late_unranked; for a policy also queued (its games not played yet) or failed
+    (`message` says why): neither has scores."""
+    public_score: float | None
     private_score: float | None
     """Only after the deadline."""
     late_note: str | None
+    message: str | None
     picked: bool
 
 
@@ -102,10 +106,11 @@ class StaffSubmission(FromAttributes):
     created_at: datetime
     filename: str
     status: str
-    public_score: float
-    private_score: float
-    full_score: float
+    public_score: float | None
+    private_score: float | None
+    full_score: float | None
     late_note: str | None
+    message: str | None
     picked: bool
 
 

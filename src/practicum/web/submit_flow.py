@@ -124,11 +124,12 @@ def read_capped(file: BinaryIO, admission: submissions.Admission, limit: int) ->
         if cap >= limit:
             raise
         n, kind = admission.spec.n_items, admission.spec.kind
+        why = "a policy" if kind == "policy" else f"{n} {kind} rows with room to spare"
         raise UploadTooLarge(
             cap,
             exc.size,
             message=f"file is {format_size(exc.size)}; homework {admission.homework_id!r} "
-            f"takes files of at most {format_size(cap)} ({n} {kind} rows with room to spare)",
+            f"takes files of at most {format_size(cap)} ({why})",
         ) from None
 
 
