@@ -66,9 +66,9 @@ started = time.perf_counter()
 # %% [markdown]
 # <details><summary>Hint</summary>
 #
-# Under `torch.no_grad()`: `argmax(dim=1, keepdim=True)` of the online Q-values is an
-# (N, 1) column of actions; `.gather(1, column)` reads the target network's Q-values of
-# those actions, (N, 1); `.squeeze(1)` makes it (N,).
+# The online network chooses the next action (an argmax over the action axis, kept as a
+# column so that `gather` can use it); the target network's Q-value of that choice is
+# what the target adds. No gradient flows anywhere in a target.
 #
 # </details>
 
@@ -184,9 +184,10 @@ gae = exercise.checked(gae, lesson=7, exercise="gae", check=checks.check_gae)
 # %% [markdown]
 # <details><summary>Hint</summary>
 #
-# `torch.exp` of the difference of log-probabilities is the ratio. `torch.clamp(ratio,
-# 1 - clip, 1 + clip)` clips it; `torch.min` of the two products, element by element,
-# then `.mean()`, and the minus sign in front.
+# The ratio of new to old probabilities comes from the two log-probabilities. The
+# objective keeps, sample by sample, the smaller of the plain surrogate and the one with
+# the ratio clipped to $[1 - \epsilon, 1 + \epsilon]$. PPO maximises its mean; an
+# optimizer minimises a loss.
 #
 # </details>
 

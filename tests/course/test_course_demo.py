@@ -112,7 +112,7 @@ def test_demo_lesson_six_is_conditional_generation_scored_by_class_frechet() -> 
         "class_frechet",
         "images",
     )
-    assert (hw.higher_is_better, hw.n_classes, hw.target) == (False, None, 60.0)
+    assert (hw.higher_is_better, hw.n_classes, hw.target) == (False, None, 70.0)
     assert (hw.public_fraction, hw.daily_limit, hw.final_picks) == (0.3, 5, 2)
     assert hw.late_policy.mode == "refuse"
     assert hw.opens == course.lessons[5].opens
@@ -123,7 +123,7 @@ def test_demo_lesson_six_is_conditional_generation_scored_by_class_frechet() -> 
         "(1000, 28, 28), uint8 (0..255) or floats in 0..1",
         "class-conditional Fréchet distance",
         "copies of training images",
-        "**60**",
+        "**70**",
     ):
         assert words in hw.task, words
     assert hw.id not in course.completion.required_homework
