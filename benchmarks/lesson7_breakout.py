@@ -31,7 +31,9 @@ def machine() -> str:
     return f"{cpu_model()}, {len(os.sched_getaffinity(0))} cores, torch {torch.__version__}"
 
 
-def save_curve(games: list[tuple[int, float]], seconds_per_frame: float, path: Path) -> None:
+def save_curve(games: list[tuple[int, float]], history: list[dict[str, float]], path: Path) -> None:
+    """The top axis reads the measured clock (frames per second varied when the machine was
+    shared), so it is interpolated from the history rather than drawn at a constant rate."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,13 +51,11 @@ def save_curve(games: list[tuple[int, float]], seconds_per_frame: float, path: P
     ax.axhline(atari.RANDOM_SCORE, color="grey", ls=":", label=f"random {atari.RANDOM_SCORE}")
     ax.set_xlabel("frames (millions)")
     ax.set_ylabel("score of a whole game")
-    top = ax.secondary_xaxis(
-        "top",
-        functions=(
-            lambda m: m * 1e6 * seconds_per_frame / 60,
-            lambda t: t * 60 / seconds_per_frame / 1e6,
-        ),
-    )
+    clock_frames = np.array([0.0] + [h["frames"] / 1e6 for h in history])
+    clock_minutes = np.array([0.0] + [h["seconds"] / 60 for h in history])
+    ticks = np.arange(0, clock_minutes[-1] + 1e-9, 10)
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(np.interp(ticks, clock_minutes, clock_frames), [f"{t:g}" for t in ticks])
     top.set_xlabel("minutes of training (2 CPU cores)")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
@@ -81,7 +81,7 @@ def main() -> None:
     args.history.write_text(
         json.dumps({"history": run.history, "games": run.games, "config": str(run.config)})
     )
-    save_curve(run.games, run.seconds / max(1, run.frames), args.curve)
+    save_curve(run.games, run.history, args.curve)
     last = [s for _, s in run.games[-30:]]
     print()
     print(f"{datetime.date.today()}, {machine()}; budget {args.budget_minutes:g} min")
