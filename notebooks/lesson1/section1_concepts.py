@@ -211,7 +211,8 @@ plt.show()
 # $$w \leftarrow w - \eta \, \frac{1}{|B|} \sum_{i \in B} \nabla L_i(w).$$
 #
 # The estimate is noisy, but it is cheap, so we make many more steps for the same
-# computation; the noise even helps a little against settling in poor spots. One pass over
+# computation. The noise may even help: Keskar et al. (2017) found that training with
+# very large batches tends to end in sharper minima that generalise worse. One pass over
 # the whole training set, batch after batch, is called an **epoch**.
 
 # %% [markdown]
@@ -298,37 +299,37 @@ quiz1 = quiz.Quiz(
     [
         quiz.Question(
             "q1",
-            "How do $\\mathrm{softmax}(1, 2, 3)$ and $\\mathrm{softmax}(101, 102, 103)$ compare?",
-            {
-                "a": "the second gives class 3 a higher probability",
-                "b": "they are identical",
-                "c": "the second cannot be computed: it overflows",
-                "d": "the second sums to more than 1",
-            },
+            "A network gives the scores $z = (2, 0, 0)$ to three classes. What probability "
+            "does the softmax give the first class?",
+            {"a": "0.67", "b": "0.79", "c": "0.88", "d": "1.00"},
             "bc43261cb5c8b7e82957ca729d42f78ff652bf4ad3b5d41eefc722b9a69c01d4",
         ),
         quiz.Question(
             "q2",
-            "A network gives probability 0.25 to the true class. What is its cross-entropy loss on that example?",
-            {"a": "0.25", "b": "0.75", "c": "$\\ln 4 \\approx 1.386$", "d": "4"},
+            "A batch of two examples: the network gives the true class probability 0.5 in "
+            "the first and 0.125 in the second. What is the batch's cross-entropy loss (the "
+            "mean, natural logarithm)?",
+            {"a": "0.31", "b": "2.77", "c": "1.39", "d": "0.69"},
             "8595ecd98156776f0c8cf943c8bfb48d2f39fcbe7b2063525ae2d228a44fcd9b",
         ),
         quiz.Question(
             "q3",
-            "For softmax followed by cross-entropy, what is the gradient of the loss with respect to the scores $z$?",
+            "Softmax gives $p = (0.7, 0.2, 0.1)$ and the true class is the second. What is "
+            "the gradient of the cross-entropy with respect to the three scores?",
             {
-                "a": "$p - y$",
-                "b": "$y \\log p$",
-                "c": "$p (1 - p)$",
-                "d": "$-1 / p$",
+                "a": "$(0.7, -0.8, 0.1)$",
+                "b": "$(-0.7, 0.8, -0.1)$",
+                "c": "$(0, -0.8, 0)$",
+                "d": "$(0.7, 0.2, -0.9)$",
             },
             "1d4566be7848b6dc0def9c29596f77f6577c9af039b0183d3cb28742642e983b",
         ),
         quiz.Question(
             "q4",
-            "SGD with mini-batches of 128 on 60,000 images: how many weight updates make one epoch?",
-            {"a": "1", "b": "128", "c": "about 469", "d": "60,000"},
-            "95a521c16f678770790d896dbb76ec6a964603767436fdbf06201acb5ae3c2c4",
+            "SGD with mini-batches of 128 on 60,000 images, for 3 epochs (the last, "
+            "smaller batch of each epoch counts as a step). How many weight updates?",
+            {"a": "469", "b": "180,000", "c": "3", "d": "1,407"},
+            "b41fdd96c322faa4892f20170679a473e3fe3f500584b9a93fbfa9c4dbdd0883",
         ),
     ],
 )
@@ -338,7 +339,7 @@ quiz1.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = quiz1.shown_letters({"q1": "b", "q2": "c", "q3": "a", "q4": "c"})
+answers = quiz1.shown_letters({"q1": "b", "q2": "c", "q3": "a", "q4": "d"})
 
 # %%
 passed = quiz1.check(answers)

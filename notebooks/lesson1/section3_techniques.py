@@ -121,11 +121,13 @@ plt.show()
 # ## 3. Initialisation
 #
 # If the starting weights are too small, each layer shrinks the signal and after a few
-# layers nothing is left; too large, and it explodes. For a layer with $n_{in}$ inputs,
-# the variance of its output is about $n_{in} \mathrm{Var}(w)$ times the variance of its
-# input. **Xavier** (Glorot) initialisation picks $\mathrm{Var}(w) = 2 / (n_{in} +
-# n_{out})$, balanced for tanh; **He** initialisation picks $\mathrm{Var}(w) = 2/n_{in}$:
-# the factor 2 makes up for ReLU zeroing about half of its inputs.
+# layers nothing is left; too large, and it explodes. For a layer with $n_{in}$ inputs and
+# zero-mean weights, the variance of each output is $n_{in} \mathrm{Var}(w)$ times the
+# mean square $\mathbb{E}[a^2]$ of its inputs; a ReLU zeroes about half of its inputs, so
+# it halves that mean square. **Xavier** (Glorot and Bengio, 2010) initialisation picks
+# $\mathrm{Var}(w) = 2 / (n_{in} + n_{out})$, derived for activations that are roughly
+# linear around 0, such as tanh; **He** (He et al., 2015) initialisation picks
+# $\mathrm{Var}(w) = 2/n_{in}$: the factor 2 makes up for the ReLU's halving.
 #
 # Push a batch of random inputs through 20 ReLU layers of width 256 and watch the
 # standard deviation of the activations, layer by layer:
@@ -160,9 +162,14 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With He initialisation the signal keeps its scale. With Xavier every ReLU layer halves
-# its variance, so after 20 layers a thousandth of it is left; small random weights kill
-# it within a few layers, and with it the gradients that training needs.
+# With He initialisation the signal keeps its scale. With Xavier ($n_{in} = n_{out} =
+# 256$, so $n_{in} \mathrm{Var}(w) = 1$) every ReLU layer halves the mean square of the
+# signal: after 20 layers it is $2^{-20} \approx 10^{-6}$ of what it was, and its
+# standard deviation, which the plot shows, $2^{-10} \approx 10^{-3}$. With
+# $\mathcal{N}(0, 0.01^2)$ weights, $n_{in} \mathrm{Var}(w) = 0.0256$, halved by the ReLU:
+# each layer divides the mean square by about 78 and the standard deviation by about 9,
+# so within a few layers the signal is gone, and with it the gradients that training
+# needs.
 
 # %% [markdown]
 # ## 4. Regularisation: fighting overfitting
@@ -224,12 +231,13 @@ plt.show()
 # %% [markdown]
 # ### Dropout
 #
-# During training, **dropout** sets each hidden unit to 0 with probability $p$, a new
-# random choice for every example and every step. No unit can rely on any particular
-# other one being there, so the network learns redundant, more robust features; it is
-# like training a large ensemble of thinned networks that share weights. The kept units
-# are scaled by $1/(1-p)$ so that the expected activation stays the same, and at test
-# time (`model.eval()`) dropout does nothing at all:
+# During training, **dropout** (Srivastava et al., 2014) sets each hidden unit to 0 with
+# probability $p$, a new random choice for every example and every step. No unit can rely
+# on any particular other one being there, so the network cannot build features that only
+# work together with one specific partner; Srivastava et al. describe it as training a
+# large ensemble of thinned networks that share weights, and evaluating their average
+# approximately. The kept units are scaled by $1/(1-p)$ so that the expected activation
+# stays the same, and at test time (`model.eval()`) dropout does nothing at all:
 
 # %%
 dropout = nn.Dropout(p=0.5)
@@ -244,8 +252,8 @@ print("evaluation:\n", dropout(h))
 #
 # Keep some training data aside as a **validation set**, measure the loss on it after
 # every epoch, and stop when it has not improved for a few epochs (the *patience*),
-# keeping the weights of the best epoch. It costs nothing and needs no tuning beyond the
-# patience. Here a large network fits 15 noisy points of a sine curve; the validation loss
+# keeping the weights of the best epoch. It costs only the validation split and a few
+# wasted epochs, and needs no tuning beyond the patience. Here a large network fits 15 noisy points of a sine curve; the validation loss
 # falls at first, then climbs as the network starts to fit the noise:
 
 # %%
@@ -280,17 +288,26 @@ plt.show()
 # %% [markdown]
 # ## 5. Batch normalisation
 #
-# As the weights of early layers change, the distribution of what later layers receive
-# keeps shifting. **Batch normalisation** standardises each unit over the mini-batch $B$
-# and then lets the network choose its own scale $\gamma$ and shift $\beta$:
+# **Batch normalisation** (Ioffe and Szegedy, 2015) standardises each unit over the
+# mini-batch $B$ and then lets the network choose its own scale $\gamma$ and shift
+# $\beta$:
 #
 # $$\hat h = \frac{h - \mu_B}{\sqrt{\sigma_B^2 + \epsilon}}, \qquad
 # \mathrm{BN}(h) = \gamma \hat h + \beta.$$
 #
-# It allows larger learning rates and makes training much less sensitive to the
-# initialisation. During training it also keeps running averages of $\mu_B$ and
-# $\sigma_B^2$; in evaluation mode it uses those, so a prediction does not depend on the
-# other examples in the batch.
+# Ioffe and Szegedy reported that it allows much larger learning rates and makes
+# training far less sensitive to the initialisation. During training it also keeps
+# running averages of $\mu_B$ and $\sigma_B^2$; in evaluation mode it uses those, so a
+# prediction does not depend on the other examples in the batch.
+#
+# *Why* it helps is less settled than *that* it helps. Ioffe and Szegedy explained it by
+# "internal covariate shift": as early layers change, the distribution of what later
+# layers receive keeps shifting, and batch norm would hold it still. Santurkar et al.
+# (2018) tested that explanation. Networks with random noise added after every batch-norm
+# layer, so that the distributions shift *more*, trained about as well as with plain batch
+# norm, and by their measure of the shift, batch norm did not reduce it (in some networks it grew). What they
+# found instead is that it makes the loss surface smoother (the loss and its gradient
+# change less from one step to the next), so larger steps stay safe.
 
 # %%
 bn = nn.BatchNorm1d(3)
@@ -322,37 +339,39 @@ quiz3 = quiz.Quiz(
     [
         quiz.Question(
             "q1",
-            "Which optimizer keeps running averages of both the gradient and the squared gradient?",
-            {"a": "SGD", "b": "SGD with momentum", "c": "Adam", "d": "none of them"},
+            "Adam with $\\eta = 0.001$, $\\beta_1 = 0.9$, $\\beta_2 = 0.999$ and a tiny "
+            "$\\epsilon$ takes its first step; one weight's gradient is $g = 0.01$. By how "
+            "much does that weight move?",
+            {"a": "0.00001", "b": "0.01", "c": "0.001", "d": "0.00316"},
             "3009b979f15fde67b3b70bd45727bc5016a399dd674e4588611c658b77874ecc",
         ),
         quiz.Question(
             "q2",
-            "Why does He initialisation use variance $2 / n_{in}$ for ReLU networks?",
-            {
-                "a": "ReLU zeroes about half of its inputs, which would halve the signal's variance at every layer",
-                "b": "it makes most weights exactly zero",
-                "c": "the softmax output requires it",
-                "d": "it makes the matrix products faster",
-            },
+            "20 ReLU layers of width 256 with Xavier initialisation, $\\mathrm{Var}(w) = "
+            "1/256$, and zero biases. By about what factor is the standard deviation of the "
+            "activations after layer 20 smaller than that of the input?",
+            {"a": "about 1,000", "b": "about 20", "c": "about 2", "d": "about 1,000,000"},
             "5dd10cecac05aed38a0903f234ae6579663b76aeacf6283ad4cc32e82408893a",
         ),
         quiz.Question(
             "q3",
-            "A network trained with dropout $p = 0.5$ (PyTorch's `nn.Dropout`) is evaluated in `model.eval()` mode. What does dropout do then?",
+            "A network with dropout ($p = 0.5$) is scored on the validation split, but "
+            "`model.eval()` was never called. What do you see?",
             {
-                "a": "it still drops half of the units at random",
-                "b": "nothing: every unit is used unchanged (training already scaled the kept units by $1/(1-p)$)",
-                "c": "it multiplies every activation by 0.5",
-                "d": "it runs the network twice and averages",
+                "a": "the same accuracy as with model.eval()",
+                "b": "an accuracy that changes run to run",
+                "c": "exactly half the eval-mode accuracy",
+                "d": "the same accuracy, at twice the cost",
             },
             "7b2f75812fc632e5edcb04ae3a19d533a86d3165096ae3f9cc3d3ce65a46dbcf",
         ),
         quiz.Question(
             "q4",
-            "Which penalty tends to make many weights exactly zero?",
-            {"a": "L1", "b": "L2", "c": "both equally", "d": "neither"},
-            "61e818a15c939dc62d81fa41341dcf813e47dcad2aff05827fcda17f794f3a30",
+            "Batch norm in training mode ($\\gamma = 1$, $\\beta = 0$, $\\epsilon \\approx 0$) "
+            "gets a batch of four values of one feature: 1, 2, 3 and 6. What does the value "
+            "6 become?",
+            {"a": "3.00", "b": "1.39", "c": "0.50", "d": "1.60"},
+            "7f203b7645bdde781c8668ff1d4f77c6dfbac759124f0ce3aeb37504582ef442",
         ),
     ],
 )
@@ -362,7 +381,7 @@ quiz3.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = quiz3.shown_letters({"q1": "c", "q2": "a", "q3": "b", "q4": "a"})
+answers = quiz3.shown_letters({"q1": "c", "q2": "a", "q3": "b", "q4": "d"})
 
 # %%
 passed = quiz3.check(answers)

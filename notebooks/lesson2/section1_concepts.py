@@ -14,16 +14,20 @@
 # 5. parameter sharing: why a CNN needs a tiny fraction of an MLP's weights.
 #
 # A short quiz at the end opens Section 2, where you implement a CNN and train it.
+#
+# Run time: 6 s in smoke mode (`PRACTICUM_SMOKE=1`), measured in the test suite on 2 CPU
+# cores shared with other jobs; the full run trains nothing and was not timed separately.
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from practicum.coursework import quiz
 from practicum.lessons.lesson1 import mlp
-from practicum.lessons.lesson2 import cnn
+from practicum.lessons.lesson2 import cnn, diagrams
 
 np.set_printoptions(precision=3, suppress=True)
 
@@ -36,11 +40,12 @@ np.set_printoptions(precision=3, suppress=True)
 # it again, row by row, until it has visited every position. For an image $x$ and a
 # filter $w$ of size $k \times k$:
 #
-# $$y_{i,j} = \sum_{a=0}^{k-1} \sum_{b=0}^{k-1} w_{a,b} \, x_{i+a,\, j+b} + b.$$
+# $$y_{i,j} = \sum_{u=0}^{k-1} \sum_{v=0}^{k-1} w_{u,v} \, x_{i+u,\, j+v} + b,$$
 #
-# The output is again an image, a **feature map**: large where the image looks like the
-# filter. Here is a 6 × 6 image, dark on the left and bright on the right, and a filter
-# that responds to exactly that kind of vertical edge:
+# where $b$ is one number, the filter's **bias**, added to every output. The output is
+# again an image, a **feature map**: large where the image looks like the filter. Here is
+# a 6 × 6 image, dark (0) on the left and bright (1) on the right, and a filter that
+# responds to exactly that kind of vertical edge:
 
 # %%
 image = np.zeros((6, 6))
@@ -55,8 +60,13 @@ print("all outputs (cnn.correlate2d):\n", edges)
 # %% [markdown]
 # The feature map is 4 × 4: a 3 × 3 filter fits in only four positions along each side
 # of a 6 × 6 image. It is zero where the image is flat, and 3 where the filter straddles
-# the edge.
-#
+# the edge. The filter slides row by row; for three of its positions, the patch it
+# covers and the output value that patch makes:
+
+# %%
+diagrams.draw_sliding_convolution(image, kernel, positions=[(0, 0), (0, 1), (2, 2)])
+
+# %% [markdown]
 # Strictly speaking this is *cross-correlation*: a mathematician's convolution flips the
 # filter first. Deep-learning libraries skip the flip and still call it convolution; since
 # the weights are learned, it makes no difference. PyTorch's `nn.Conv2d` computes the same
@@ -72,8 +82,10 @@ print(out[0, 0].detach().numpy())
 
 # %% [markdown]
 # On a real image, filters like this one find its outlines. Here are a vertical and a
-# horizontal edge filter applied to a few Fashion-MNIST images (blue: dark to bright,
-# red: bright to dark):
+# horizontal edge filter applied to a few Fashion-MNIST images, shown as they are (bright
+# garment on a black background). Blue marks where the image gets brighter from left to
+# right (vertical edges) or from top to bottom (horizontal edges), red where it gets
+# darker:
 
 # %%
 x_clothes, y_clothes = mlp.load_split("fashion-mnist", "train", limit=2000)
@@ -81,7 +93,7 @@ pictures = x_clothes[:3].reshape(3, 28, 28)
 filters = {"vertical edges": kernel, "horizontal edges": kernel.T}
 fig, axes = plt.subplots(3, 3, figsize=(6.5, 6.5))
 for row, picture in enumerate(pictures):
-    axes[row, 0].imshow(picture, cmap="gray_r")
+    axes[row, 0].imshow(picture, cmap="gray")
     for col, (name, weights) in enumerate(filters.items(), start=1):
         response = cnn.correlate2d(picture, weights, padding=1)
         limit = np.abs(response).max()
@@ -157,10 +169,18 @@ t = torch.tensor(grid).reshape(1, 1, 4, 4)
 print("input:\n", grid)
 print("max-pool 2x2:\n", nn.MaxPool2d(2)(t)[0, 0].numpy())
 print("average-pool 2x2:\n", nn.AvgPool2d(2)(t)[0, 0].numpy())
-shifted = torch.roll(t, shifts=1, dims=-1)  # the same picture, one pixel to the right
+# the same picture one pixel to the right: a column of zeros comes in on the left and the
+# last column falls off (torch.roll would wrap it around to the left instead)
+shifted = F.pad(t, (1, 0))[..., :-1]
+print("shifted input:\n", shifted[0, 0].numpy())
 print("max-pool of the shifted input:\n", nn.MaxPool2d(2)(shifted)[0, 0].numpy())
 
 # %% [markdown]
+# Three of the four pooled values are the same after the shift: only the top-right window
+# changed, because the 3 moved into it. A shift by one pixel changes some of a
+# max-pooling's outputs, not all of them; that is the "a little less sensitive" above,
+# not invariance.
+#
 # ## 5. Parameter sharing
 #
 # A convolution uses the *same* few weights at every position of the image: a filter that
@@ -231,35 +251,35 @@ quiz1 = quiz.Quiz(
     [
         quiz.Question(
             "q1",
-            "A 32 × 32 image goes through a 5 × 5 convolution without padding, with stride 1. How large is each output feature map?",
-            {"a": "32 × 32", "b": "28 × 28", "c": "27 × 27", "d": "30 × 30"},
-            "a9a9dda875c24efd56bb88706b5bde80780ad8e00e3ddbec0798f07af8408d1d",
+            "A 32 × 32 image goes through a 5 × 5 convolution with padding 1 and stride 2. How large is each output feature map?",
+            {"a": "15 × 15", "b": "14 × 14", "c": "16 × 16", "d": "13 × 13"},
+            "be0d2efbe9542e93c8038aaa221832d8376bd1830f7f246425bcea829195f4f0",
         ),
         quiz.Question(
             "q2",
-            "How many parameters does `nn.Conv2d(3, 16, kernel_size=3)` have, biases included?",
-            {"a": "144", "b": "432", "c": "448", "d": "16,384"},
-            "6fe384b09caa8f52f8d1928474a3d245c467a541c4b172f7f6060fd803fe3ca9",
+            "How many parameters does `nn.Conv2d(16, 32, kernel_size=3)` hold, biases included?",
+            {"a": "4,608", "b": "4,640", "c": "4,624", "d": "464"},
+            "21a10bdacee287abada4bd6b8f95e53bce42a8ad5093d4af4dcc794ee438b41c",
         ),
         quiz.Question(
             "q3",
-            "Feature maps of shape (32, 28, 28) (channels, height, width) go through `nn.MaxPool2d(2)`. What comes out?",
+            "A 3 × 3 filter of ones (bias 0) slides, without padding, over a 4 × 4 image whose two left columns are 1 and two right columns 0. What comes out?",
             {
-                "a": "(32, 14, 14)",
-                "b": "(16, 14, 14)",
-                "c": "(32, 27, 27)",
-                "d": "(16, 28, 28)",
+                "a": "[[3, 6], [3, 6]]",
+                "b": "[[6, 6], [3, 3]]",
+                "c": "[[6, 3], [6, 3]]",
+                "d": "[[2, 1], [2, 1]]",
             },
-            "5aa2ed35c3ac3f1c717b4340662620ea392818845655d40d1766abfd5b67af06",
+            "dd3f3bae09367d335755d5ef6beddf500fd9d7c8a2cea54d198f86a16980d154",
         ),
         quiz.Question(
             "q4",
-            "Why does a CNN need far fewer weights than an MLP on the same images?",
+            "A 2 × 2 max-pooling window holds [[1, 3], [4, 2]], and the gradient of the loss for its output is 1. Which gradient does the pooling send back to the window?",
             {
-                "a": "it stores its weights in fewer bits",
-                "b": "pooling layers remove weights during training",
-                "c": "it only looks at the centre of the image",
-                "d": "each filter is small and the same filter is used at every position of the image",
+                "a": "[[.25, .25], [.25, .25]]",
+                "b": "[[0, 1], [0, 0]]",
+                "c": "[[1, 1], [1, 1]]",
+                "d": "[[0, 0], [1, 0]]",
             },
             "8cca5f0afa9f9ee3c61e32116cf23e7b9ea41777dc82ceb496a5bba60cbd4761",
         ),
@@ -271,7 +291,7 @@ quiz1.show()
 answers = {"q1": "", "q2": "", "q3": "", "q4": ""}  # your letters, e.g. "a"
 
 # %% tags=["solution"]
-answers = quiz1.shown_letters({"q1": "b", "q2": "c", "q3": "a", "q4": "d"})
+answers = quiz1.shown_letters({"q1": "a", "q2": "b", "q3": "c", "q4": "d"})
 
 # %%
 passed = quiz1.check(answers)

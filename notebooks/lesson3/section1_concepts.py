@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from practicum.coursework import quiz
-from practicum.lessons.lesson3 import ecg, forecast, rnn
+from practicum.lessons.lesson3 import diagrams, ecg, forecast, rnn
 from practicum.lessons.lesson3.rnn import CellWeights
 
 torch.manual_seed(0)
@@ -51,12 +51,14 @@ plt.show()
 
 # %% [markdown]
 # **Airline passengers**: monthly totals of international airline passengers, in
-# thousands, from January 1949 to December 1960: 144 numbers. Predicting the next months
-# from the past is *forecasting*, Sections 3 and 4. The yearly pattern (summer peaks) and
-# the growth are easy to see; so is the swing getting wider as the level grows.
+# thousands, from January 1949 to December 1960: 144 numbers. The last year, 1960, is the
+# homework's test and never appears in the lesson; the lesson works with the 132 months
+# of 1949–1959. Predicting the next months from the past is *forecasting*, Sections 3 and
+# 4. The yearly pattern (summer peaks) and the growth are easy to see; so is the swing
+# getting wider as the level grows.
 
 # %%
-passengers = forecast.load_passengers()
+passengers = forecast.lesson_passengers()
 fig, ax = plt.subplots(figsize=(9, 2.8))
 ax.plot(1949 + np.arange(len(passengers)) / 12, passengers)
 ax.set_xlabel("year")
@@ -111,6 +113,16 @@ with torch.no_grad():
 # $$\frac{\partial L}{\partial W_{hh}} = \sum_{t=1}^{T} \frac{\partial L}{\partial h_t}
 # \frac{\partial h_t}{\partial W_{hh}}\Big|_{\text{step } t}.$$
 #
+# The picture: the loop on the left is the network as written; unrolled on the right, it is
+# a chain of copies of one cell, all with the same weights $W$. The forward pass runs left
+# to right (blue: the state handed on); the gradient of a loss at the end runs back along
+# the same chain (dashed red), through every step.
+
+# %%
+diagrams.unrolled_rnn(steps=4)
+plt.show()
+
+# %% [markdown]
 # Autograd does this on its own when it walks back through the loop. To see the sum,
 # give every step its own copy of $W_{hh}$, then add the copies' gradients:
 
@@ -147,23 +159,33 @@ print("share of each step (norm):", [round(c.grad.norm().item(), 4) for c in cop
 # %% [markdown]
 # ## 4. Vanishing and exploding gradients
 #
-# If the factors shrink vectors (the largest singular value of $W_{hh}$ below 1, and
-# $\tanh' \le 1$ only shrinks more), the product shrinks exponentially with the distance
-# $T - k$: the gradient **vanishes**, and the network cannot learn that something early in
-# the sequence matters for the loss at the end. If they stretch vectors, it can grow
-# exponentially: the gradient **explodes**, and one update throws the weights far away.
+# Two numbers of $W_{hh}$ describe such a product. The **largest singular value**
+# $\sigma_{\max}$ is the most one multiplication can stretch a vector: if it is below 1,
+# every step shrinks the gradient ($\tanh' \le 1$ only shrinks more), and the product
+# falls at least like $\sigma_{\max}^{T-k}$: the gradient **vanishes**, and the network
+# cannot learn that something early in the sequence matters for the loss at the end. But
+# over *many* steps what counts is the **spectral radius** $\rho$, the largest absolute
+# value of $W_{hh}$'s eigenvalues: $\|W^n v\|$ grows or shrinks like $\rho^n$, whatever
+# one step does ($\rho \le \sigma_{\max}$, and for a random matrix $\sigma_{\max}$ is about
+# twice $\rho$). With $\rho$ well above 1 the product can grow exponentially: the gradient
+# **explodes**, and one update throws the weights far away; the tanh's slope, below 1
+# wherever a unit is away from 0, pulls the growth down.
 #
 # `rnn.input_gradient_norms` measures it: for random input sequences, the norm of
 # the gradient of a loss on the last state with respect to each input $x_t$. The weights
 # come from `scaled_rnn_weights(hidden, scale)`, whose $W_{hh}$ has random entries of
 # standard deviation $\text{scale}/\sqrt{\text{hidden}}$, so that its spectral radius is
-# about `scale`:
+# about `scale` (and its largest singular value about twice that), as printed:
 
 # %%
 steps = 60
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for scale in (0.5, 1.0, 2.0, 3.0):
-    norms = rnn.input_gradient_norms(rnn.scaled_rnn_weights(64, scale), steps)
+    w_scaled = rnn.scaled_rnn_weights(64, scale)
+    radius = torch.linalg.eigvals(w_scaled.w_hh).abs().max().item()
+    largest = torch.linalg.svdvals(w_scaled.w_hh).max().item()
+    print(f"scale {scale}: spectral radius {radius:.2f}, largest singular value {largest:.2f}")
+    norms = rnn.input_gradient_norms(w_scaled, steps)
     ax.semilogy(np.arange(steps)[::-1], norms, label=f"scale {scale}")
 ax.set_xlabel("steps between the input and the loss ($T - t$)")
 ax.set_ylabel("$\\|\\partial L / \\partial x_t\\|$ (log scale)")
@@ -173,14 +195,17 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# The lines are nearly straight on the log scale: exponential in the distance. At scales
-# 0.5 and 1 the gradient vanishes (the slope of tanh, below 1 wherever the unit is not at
-# 0, shrinks it further); the first inputs have no measurable say after a few dozen
-# steps. At scale 3 it explodes: the gradient with respect to the first inputs is
-# enormous, and one step of gradient descent with it is a leap into the unknown. Around
-# scale 2, stretching and shrinking roughly balance. (A tanh RNN whose weights are well
-# above 1 is *chaotic*: tiny changes early on grow from step to step, which is the same
-# thing seen forwards.) The same effect, seen as a function of the sequence length:
+# The lines are nearly straight on the log scale: exponential in the distance. At scale
+# 0.5 the largest singular value is just below 1, so no step can stretch, and the
+# gradient vanishes fast. At scale 1 the spectral radius is about 1, and the slope of
+# tanh (below 1 wherever the unit is not at 0) tips the balance: it still vanishes, more
+# slowly, although single steps (largest singular value about 2) may stretch some
+# directions; the first inputs have no measurable say after a few dozen steps. At scale
+# 3 it explodes: the gradient with respect to the first inputs is enormous, and one step
+# of gradient descent with it is a leap into the unknown. Around scale 2, stretching and
+# shrinking roughly balance. (A tanh RNN whose weights are well above 1 is *chaotic*:
+# tiny changes early on grow from step to step, which is the same thing seen forwards.)
+# The same effect, seen as a function of the sequence length:
 
 # %%
 lengths = [5, 10, 20, 40, 60]
@@ -307,6 +332,14 @@ for layer in (nn.RNN(1, 64), nn.LSTM(1, 64), nn.GRU(1, 64)):
     )
 
 # %% [markdown]
+# The LSTM cell drawn: the cell state runs along the top, touched only by a product with
+# the forget gate and an addition; the four gate layers below all read $h_{t-1}$ and $x_t$.
+
+# %%
+diagrams.lstm_cell()
+plt.show()
+
+# %% [markdown]
 # Gates are not magic at initialisation: with random weights, PyTorch's LSTM starts with
 # $f \approx \sigma(0) = 0.5$, and halving the memory at every step forgets as fast as a
 # plain RNN does. What gates give is a path the network can *learn* to open. A common
@@ -321,6 +354,10 @@ fig, ax = plt.subplots(figsize=(7, 3.4))
 for bias in (0.0, 1.0, 3.0):
     norms = rnn.input_gradient_norms(rnn.keep_gate_bias(lstm, bias), steps)
     ax.semilogy(np.arange(steps)[::-1], norms, label=f"forget-gate bias {bias}")
+    print(
+        f"forget-gate bias {bias}: input 100 steps back / last input: {norms[0] / norms[-1]:.1e}"
+        f"   (sigma({bias:g})^100 = {torch.sigmoid(torch.tensor(bias)).item() ** 100:.1e})"
+    )
 rnn_norms = rnn.input_gradient_norms(CellWeights.init("rnn", 1, 64, seed=0), steps)
 ax.semilogy(np.arange(steps)[::-1], rnn_norms, "k:", label="plain RNN (PyTorch's init)")
 ax.set_xlabel("steps between the input and the loss")
@@ -331,8 +368,14 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# With the forget gate open ($\sigma(3) \approx 0.95$), an input 100 steps back still
-# moves the loss about as much as a recent one. Both cells are in `torch.nn` as
+# Along the cell state alone the gradient is multiplied by $f$ at every step. With the
+# forget gate open, $f = \sigma(3) \approx 0.95$, and $0.95^{100} \approx 0.008$: by that
+# path alone, an input 100 steps back would move the loss about a hundred times less than
+# a recent one. The measured ratios (printed above) count every path, through $h$ and
+# the gates as well, and here the far input ends up with about as much say as the last
+# one, even a little more: the memory carries it. At bias 0, $f \approx 0.5$ and
+# $0.5^{100} \approx 10^{-30}$ along the cell state; the measured ratio, about
+# $10^{-19}$, is as hopeless as the plain RNN's. Both cells are in `torch.nn` as
 # `nn.LSTM` and `nn.GRU` (fast, fused implementations); in Section 2 you write them
 # yourself and check that yours compute exactly what PyTorch's do.
 
@@ -350,45 +393,45 @@ quiz1 = quiz.Quiz(
     [
         quiz.Question(
             "q1",
-            "An RNN with 64 hidden units reads beats of 140 steps. How many numbers are in its recurrent matrix $W_{hh}$?",
+            "An RNN cell with 64 hidden units reads beats of 140 steps, one value per step. How many numbers are in its $W_{ih}$, $W_{hh}$, $b_{ih}$ and $b_{hh}$ together?",
             {
-                "a": "$64 \\times 64$, whatever the length of the sequence",
-                "b": "$140 \\times 64$",
-                "c": "$140 \\times 64 \\times 64$: one matrix per step",
-                "d": "64",
+                "a": "4,288",
+                "b": "4,160",
+                "c": "4,224",
+                "d": "600,320",
             },
             "9c588158a0de791a70ce36c8e8ea47d5a15278e2544ce0934e84fc49893bd305",
         ),
         quiz.Question(
             "q2",
-            "In a tanh RNN whose $W_{hh}$ has largest singular value 0.5, what happens to the gradient of the loss at the last step with respect to an input 50 steps earlier?",
+            "A one-unit linear RNN, $h_t = 0.9\\, h_{t-1} + x_t$, is read at step 50. How much smaller is $\\partial h_{50} / \\partial x_0$ than $\\partial h_{50} / \\partial x_{50}$?",
             {
-                "a": "it grows exponentially with the distance",
-                "b": "it shrinks at least like $0.5^{50}$: it vanishes",
-                "c": "it is the same for every step",
-                "d": "it is exactly zero",
+                "a": "about 45 times smaller",
+                "b": "about 200 times smaller",
+                "c": "about 10 times smaller",
+                "d": "they are equal",
             },
             "6f1caa6c2bc01941d67818a5f31cb6d40eaaaf0273fb73407e96ba3fc6956226",
         ),
         quiz.Question(
             "q3",
-            "What does clipping the gradient's norm to $\\tau$ do when $\\|g\\| > \\tau$?",
+            "The gradient $g = (30, 40)$ is clipped to norm $\\tau = 5$. What is it after clipping?",
             {
-                "a": "sets every component larger than $\\tau$ to $\\tau$",
-                "b": "scales the whole gradient by $\\tau / \\|g\\|$: same direction, norm $\\tau$",
-                "c": "skips the update",
-                "d": "lowers the learning rate for the rest of training",
+                "a": "$(5, 5)$",
+                "b": "$(3, 4)$",
+                "c": "$(0.6, 0.8)$",
+                "d": "$(25, 35)$",
             },
             "2f2cb13ed18ca3e12c2d8a5f3d2ec290dcb36716798431f97b4c98806a6f24db",
         ),
         quiz.Question(
             "q4",
-            "Which part of the LSTM lets gradients survive over many steps?",
+            "An LSTM's forget gate stays at $f = 0.99$. Along the cell state alone, roughly what share of the gradient survives 100 steps back?",
             {
-                "a": "the tanh applied to the candidate $g$",
-                "b": "the output gate $o$",
-                "c": "the additive update $c_t = f \\odot c_{t-1} + i \\odot g$, with a forget gate near 1",
-                "d": "the larger number of weights",
+                "a": "about 0.99",
+                "b": "about 0.01",
+                "c": "about 0.37",
+                "d": "about $10^{-30}$",
             },
             "eca0ce45ced7e62ac7308225a1f1f8e4a642646c45cfe46f65077a3db6e0def7",
         ),

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+import torch
 from notebook_runner import Layout, run_lesson
 
 from practicum.data import import_files, synthetic
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """The checks' models are tiny: one thread runs them fastest (a second one only spins).
+    Modules use it with `pytestmark = pytest.mark.usefixtures("one_thread")`."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")

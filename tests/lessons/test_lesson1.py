@@ -160,3 +160,14 @@ def test_load_split_subsamples_in_smoke_mode(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("PRACTICUM_SMOKE", "1")
     assert len(mlp.load_split("mnist", "train")[1]) == mlp.SMOKE_ROWS["train"]
     assert len(mlp.load_split("mnist", "test", limit=100)[1]) == 100
+
+
+def test_carve_validation_sets_random_rows_aside_without_overlap() -> None:
+    x, y = np.arange(100).reshape(50, 2), np.arange(50)
+    x_train, y_train, x_val, y_val = mlp.carve_validation(x, y, 10, seed=0)
+    assert len(y_val) == 10 and len(y_train) == 40
+    assert sorted(np.concatenate([y_train, y_val]).tolist()) == list(range(50))
+    assert (x_val[:, 0] == 2 * y_val).all() and (x_train[:, 0] == 2 * y_train).all()
+    assert y_val.tolist() != list(range(40, 50))  # drawn at random, not the last rows
+    with pytest.raises(ValueError, match="n_val"):
+        mlp.carve_validation(x, y, 50)

@@ -506,3 +506,18 @@ def test_displayable_accepts_channels_first_tensors() -> None:
     assert shown.shape == (2, 5, 4, 3)
     assert shown.min() == 0.0 and shown.max() == pytest.approx(1.0)
     assert plots.displayable(torch.rand(2, 1, 5, 5)).shape == (2, 5, 5)
+
+
+def test_the_diagrams_are_drawn_by_code() -> None:
+    from practicum.lessons.lesson2 import diagrams
+
+    image = np.zeros((6, 6))
+    image[:, 3:] = 1
+    kernel = np.array([[-1.0, 0.0, 1.0]] * 3)
+    sliding = diagrams.draw_sliding_convolution(image, kernel, positions=[(0, 0), (2, 1)])
+    assert len(sliding.axes) == 6
+    titles = [ax.get_title() for ax in sliding.axes]
+    assert "output[0, 0] = 0" in titles and "output[2, 1] = 3" in titles
+    block = diagrams.draw_residual_block(projection=True)
+    texts = [t.get_text() for t in block.axes[0].texts]
+    assert any("1x1 conv" in t for t in texts) and "+" in texts

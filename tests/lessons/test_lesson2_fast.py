@@ -308,3 +308,11 @@ def test_budget_for_a_reference_without_presets_is_refused(tmp_path: Path) -> No
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert "no budget presets" in result.output
+
+
+def test_the_students_baseline_is_the_recipe_narrow_and_short() -> None:
+    cpu = fast.baseline_config(torch.device("cpu"))
+    assert (cpu.widths, cpu.epochs, cpu.batch_size) == ((32, 128, 128), 4.0, fast.CPU_BATCH)
+    gpu = fast.baseline_config(torch.device("cuda"))
+    assert (gpu.widths, gpu.epochs, gpu.batch_size) == ((32, 128, 128), 4.0, 2000)
+    assert cpu.epochs < fast.MIN_EPOCHS and fast.WIDTH_LADDER[0] != cpu.widths

@@ -22,8 +22,17 @@ from practicum.data import import_files, synthetic
 
 pytestmark = pytest.mark.timeout(300)
 EXERCISES = {
-    "section2_implementation": ("rnn_cell", "lstm_cell", "gru_cell", "unroll"),
-    "section4_implementation": ("seasonal_naive", "make_windows"),
+    "section2_implementation": (
+        "rnn_cell",
+        "rnn_step_backward",
+        "rnn_bptt",
+        "lstm_cell",
+        "gru_cell",
+        "unroll",
+        "teacher_forcing_loss",
+        "sample",
+    ),
+    "section4_implementation": ("seasonal_naive", "make_windows", "GRUForecaster", "train_epoch"),
 }
 
 
@@ -36,6 +45,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str
     import_files("ecg5000", [ecg], verify=False, home=cache)
     airline = synthetic.write_airline_like(root / "raw" / "airline-passengers.csv", seed=0)
     import_files("airline-passengers", [airline], verify=False, home=cache)
+    enja = synthetic.write_enja_like(root / "raw" / "enja", n_train=200, n_dev=20, n_test=20)
+    import_files("small-parallel-enja", [enja], verify=False, home=cache)
     return run_lesson(root, 3)
 
 
@@ -70,6 +81,10 @@ def test_both_variants_reach_the_comparison_and_the_homework(
         for number in re.findall(r"\d\.\de-\d\d", line):
             assert float(number) < 1e-5, line
     assert hand_vs_torch.count("largest difference in") == 3
+    by_hand = re.findall(r"max \|yours - autograd\| = (\S+)", hand_vs_torch)
+    assert len(by_hand) == 2 and all(float(gap) < 1e-5 for gap in by_hand)
+    assert "bits per character (knowing nothing:" in hand_vs_torch
+    assert len(re.findall(r"T = (0.5|1.0|1.5): '", hand_vs_torch)) == 6
     last = outputs[variant]["section4_implementation"]
     table = [line for line in last.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| model | one-step RMSE | 12-month RMSE |")
@@ -79,6 +94,9 @@ def test_both_variants_reach_the_comparison_and_the_homework(
         "| SARIMA(0,1,1)(0,1,1)12, log",
     ]
     assert len(re.findall(r"\) (beats|does NOT beat) SARIMA \(RMSE", last)) == 2
+    assert any(row.startswith("| your GRU on ") for row in table)
+    assert len(re.findall(r"window +\d+: validation RMSE 1956", last)) == 3
+    assert "chosen on validation: window" in last
     assert "20 labels written to submission.csv" in last
     assert "forecast of 1960:" in last
     assert 'to submit: practicum.submit("lesson3-airline-forecast"' in last

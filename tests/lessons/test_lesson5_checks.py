@@ -19,14 +19,7 @@ from practicum.lessons.lesson5.text import END, PAD, pad_captions
 from practicum.lessons.lesson5.train import caption_batches
 from practicum.lessons.lesson5.train import train_epoch as reference_epoch
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Any:
-    """The checks' models are tiny: one thread runs them fastest (a second one only spins)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 # --- pad_captions ------------------------------------------------------------------------

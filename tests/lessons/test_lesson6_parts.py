@@ -20,14 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from practicum.coursework import exercise
 from practicum.lessons.lesson6 import checks, gan, vae
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Any:
-    """The models here are tiny: one thread runs them fastest (a second one only spins)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def rejects(check: Callable[..., None], wrong: Any, reference: Any, message: str) -> None:

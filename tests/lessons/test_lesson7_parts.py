@@ -18,14 +18,7 @@ from torch.nn import functional as F
 from practicum.coursework import exercise
 from practicum.lessons.lesson7 import checks, dqn, gridworld, plots
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Any:
-    """The networks here are tiny: one thread runs them fastest (a second one only spins)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def rejects(check: Callable[..., None], wrong: Any, reference: Any, message: str) -> None:

@@ -54,16 +54,45 @@ class Exercise:
 
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise(1, 2, "one_hot", "practicum.lessons.lesson1.mlp:one_hot"),
+    Exercise(
+        1,
+        2,
+        "value",
+        "practicum.lessons.lesson1.autograd:Value",
+        ("__add__", "__mul__", "relu", "backward"),
+    ),
     Exercise(1, 2, "softmax", "practicum.lessons.lesson1.mlp:softmax"),
-    Exercise(1, 2, "cross_entropy", "practicum.lessons.lesson1.mlp:cross_entropy"),
+    Exercise(1, 2, "affine", "practicum.lessons.lesson1.layers:Affine", ("forward", "backward")),
+    Exercise(1, 2, "relu", "practicum.lessons.lesson1.layers:ReLU", ("forward", "backward")),
+    Exercise(
+        1, 2, "softmax_cross_entropy", "practicum.lessons.lesson1.layers:softmax_cross_entropy"
+    ),
     Exercise(1, 2, "mlp_backward", "practicum.lessons.lesson1.mlp:NumpyMLP", ("backward",)),
-    Exercise(1, 2, "train_step", "practicum.lessons.lesson1.mlp:train_step"),
+    Exercise(1, 2, "train_epoch", "practicum.lessons.lesson1.loop:train_epoch"),
+    Exercise(1, 2, "evaluate", "practicum.lessons.lesson1.loop:evaluate"),
+    Exercise(1, 4, "sgd_momentum", "practicum.lessons.lesson1.optim:sgd_momentum"),
+    Exercise(1, 4, "adam", "practicum.lessons.lesson1.optim:adam"),
+    Exercise(1, 4, "dropout", "practicum.lessons.lesson1.layers:Dropout", ("forward", "backward")),
+    Exercise(
+        1, 4, "batchnorm", "practicum.lessons.lesson1.layers:BatchNorm", ("forward", "backward")
+    ),
     Exercise(1, 4, "l2_penalty", "practicum.lessons.lesson1.mlp:l2_penalty"),
     Exercise(1, 4, "l1_penalty", "practicum.lessons.lesson1.mlp:l1_penalty"),
     Exercise(2, 2, "conv_output_size", "practicum.lessons.lesson2.cnn:conv_output_size"),
+    Exercise(2, 2, "conv_forward", "practicum.lessons.lesson2.layers:conv_forward"),
+    Exercise(2, 2, "conv_backward", "practicum.lessons.lesson2.layers:conv_backward"),
     Exercise(2, 2, "conv2d_unfold", "practicum.lessons.lesson2.cnn:conv2d_unfold"),
+    Exercise(2, 2, "maxpool_forward", "practicum.lessons.lesson2.layers:maxpool_forward"),
+    Exercise(2, 2, "maxpool_backward", "practicum.lessons.lesson2.layers:maxpool_backward"),
     Exercise(2, 2, "cnn", "practicum.lessons.lesson2.cnn:FirstCNN"),
+    Exercise(
+        2,
+        4,
+        "residual_block",
+        "practicum.lessons.lesson2.resnet:BasicBlock",
+        ("__init__", "forward"),
+    ),
+    Exercise(2, 4, "augment", "practicum.lessons.lesson2.inputs:RandomCropFlip", ("forward",)),
     Exercise(
         2,
         4,
@@ -72,11 +101,23 @@ EXERCISES: tuple[Exercise, ...] = (
     ),
     Exercise(2, 4, "flip_tta", "practicum.lessons.lesson2.inputs:predict_tta"),
     Exercise(3, 2, "rnn_cell", "practicum.lessons.lesson3.rnn:rnn_cell"),
+    Exercise(3, 2, "rnn_step_backward", "practicum.lessons.lesson3.bptt:rnn_step_backward"),
+    Exercise(3, 2, "rnn_bptt", "practicum.lessons.lesson3.bptt:rnn_bptt"),
     Exercise(3, 2, "lstm_cell", "practicum.lessons.lesson3.rnn:lstm_cell"),
     Exercise(3, 2, "gru_cell", "practicum.lessons.lesson3.rnn:gru_cell"),
     Exercise(3, 2, "unroll", "practicum.lessons.lesson3.rnn:unroll"),
+    Exercise(3, 2, "teacher_forcing_loss", "practicum.lessons.lesson3.charlm:teacher_forcing_loss"),
+    Exercise(3, 2, "sample", "practicum.lessons.lesson3.charlm:sample"),
     Exercise(3, 4, "seasonal_naive", "practicum.lessons.lesson3.forecast:seasonal_naive"),
     Exercise(3, 4, "make_windows", "practicum.lessons.lesson3.forecast:make_windows"),
+    Exercise(
+        3,
+        4,
+        "gru_forecaster",
+        "practicum.lessons.lesson3.recurrent:GRUForecaster",
+        ("__init__", "forward"),
+    ),
+    Exercise(3, 4, "train_epoch", "practicum.lessons.lesson3.recurrent:train_epoch"),
     Exercise(4, 2, "pad_batch", "practicum.lessons.lesson4.text:pad_batch"),
     Exercise(
         4, 2, "teacher_forcing_loss", "practicum.lessons.lesson4.translate:teacher_forcing_loss"

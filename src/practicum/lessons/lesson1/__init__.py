@@ -1,8 +1,10 @@
 """Lesson 1: neural network basics, on MNIST and Fashion-MNIST.
 
-Read `mlp.py`, top to bottom: the data as rows of 784 numbers, softmax and cross-entropy,
-a multi-layer perceptron in numpy with its backpropagation written out by hand, the same
-network as a PyTorch `nn.Module` (activations, initialisation, dropout, batch norm, L1/L2
-penalties, one training step), and at the end the homework reference
-(`solve_homework`, what `practicum lesson homework 1` runs).
+Read in the order the lesson teaches it: `autograd.py` (a scalar autograd, what
+`loss.backward()` does), `layers.py` (affine, ReLU, softmax-cross-entropy, dropout and batch
+norm, each forward and backward, in numpy), `optim.py` (SGD with momentum and Adam),
+`loop.py` (the bare PyTorch training epoch and evaluation), and `mlp.py`: the data, the
+numpy MLP with its backpropagation, the same network as a PyTorch `nn.Module`, the L1/L2
+penalties, and at the end the homework reference (`solve_homework`, what `practicum lesson
+homework 1` runs). `checks.py` and `checks_techniques.py` check the students' versions.
 """

@@ -87,6 +87,21 @@ def load_split(
     return prepare_images(kept["x"], mean=mean, std=std), kept["y"].astype(np.int64)
 
 
+def carve_validation(
+    x: NDArray[Any], y: NDArray[Any], n_val: int, *, seed: int = 0
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """(x_train, y_train, x_val, y_val): `n_val` random rows of a training split set aside.
+
+    Every choice a lesson makes (epochs, learning rate, which network) is made on these
+    rows, so the test split stays unseen until the one measurement at the end.
+    """
+    if not 0 < n_val < len(y):
+        raise ValueError(f"carve_validation: n_val must be in 1..{len(y) - 1}, got {n_val}")
+    order = np.random.default_rng(seed).permutation(len(y))
+    val, kept = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return x[kept], y[kept], x[val], y[val]
+
+
 # ---------------------------------------------------------------------------------------
 # 2. The numpy pieces
 # ---------------------------------------------------------------------------------------

@@ -73,6 +73,16 @@ def load_cifar10(
     return kept["x"][order].astype(np.uint8), kept["y"][order].astype(np.int64)
 
 
+def split_validation(
+    x: NDArray[Any], y: NDArray[Any], n_val: int, *, seed: int = 0
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """(x_train, y_train, x_val, y_val): `n_val` random rows of a training split set aside,
+    so that every choice is made without the test split (the homework's)."""
+    held = np.zeros(len(y), dtype=bool)
+    held[np.random.default_rng(seed).permutation(len(y))[:n_val]] = True
+    return x[~held], y[~held], x[held], y[held]
+
+
 # ---------------------------------------------------------------------------------------
 # 2. Convolution by hand
 # ---------------------------------------------------------------------------------------

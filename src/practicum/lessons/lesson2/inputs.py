@@ -6,7 +6,8 @@ floats. Each function here is one idea of Section 3, small enough to read in one
 
 - per-channel standardisation, global contrast normalisation (GCN), ZCA whitening;
 - random flips and random translations of a batch, and a layer that applies them while
-  training only;
+  training only; the classic zero-padded random crop with flips (`RandomCropFlip`, the
+  reference of Section 4's exercise);
 - test-time augmentation: average the predictions for an image and its mirror.
 """
 
@@ -170,6 +171,33 @@ class Augment(nn.Module):
 
     def extra_repr(self) -> str:
         return f"flip={self.flip}, pad={self.pad}"
+
+
+class RandomCropFlip(nn.Module):
+    """The classic CIFAR-10 augmentation: pad each image with `pad` zeros on every side, cut
+    a random window of the original size out of it, and mirror it left-right with
+    probability 1/2; each image of the batch draws its own window and its own coin.
+
+    In eval mode it returns the images unchanged: validation and test images are scored as
+    they are. (torchvision's `RandomCrop(32, padding=4)` and `RandomHorizontalFlip()`, on
+    a whole batch at once.)
+    """
+
+    def __init__(self, pad: int = 4) -> None:
+        super().__init__()
+        self.pad = pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        n, _, h, w = x.shape
+        padded = F.pad(x, (self.pad,) * 4)
+        corners = torch.randint(0, 2 * self.pad + 1, (n, 2))
+        crops = torch.stack(
+            [padded[i, :, dy : dy + h, dx : dx + w] for i, (dy, dx) in enumerate(corners.tolist())]
+        )
+        mirror = torch.rand(n) < 0.5
+        return torch.where(mirror.view(-1, 1, 1, 1).to(x.device), crops.flip(-1), crops)
 
 
 def predict_tta(

@@ -3,8 +3,14 @@
 Read `rnn.py` first, top to bottom: RNN, LSTM and GRU cells written out by hand, the loop
 over time, and why gradients vanish or explode. Then:
 
-- `ecg.py`: classifying heartbeats with a GRU and a 1-D CNN, and the homework reference
-  (`solve_ecg`, what `practicum lesson homework 3` runs);
+- `bptt.py`: one RNN step backward and backpropagation through time, by hand;
+- `ecg.py`: classifying heartbeats with a GRU and a 1-D CNN, the students' homework
+  baseline (`BASELINE`) and the reference (`solve_ecg`, what `practicum lesson homework 3`
+  runs);
+- `charlm.py`: a character-level language model (embeddings, teacher forcing, sampling
+  with a temperature), the bridge to Lesson 4;
 - `forecast.py`: forecasting monthly airline passengers against honest baselines
-  (persistence, seasonal naive, SARIMA).
+  (persistence, seasonal naive, SARIMA), and `recurrent.py`: a GRU forecaster;
+- `checks.py`, `checks_charlm.py`, `checks_forecast.py`: the exercises' checks;
+  `diagrams.py`: the unrolled RNN and the LSTM cell, drawn.
 """
