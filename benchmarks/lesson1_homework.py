@@ -25,7 +25,7 @@ from bench_machine import cpu_model
 from practicum import data
 from practicum.coursework.registry import run_homework
 from practicum.grading.metrics import accuracy
-from practicum.lessons.lesson1 import mlp
+from practicum.lessons.lesson1 import reference
 
 
 def machine() -> str:
@@ -61,13 +61,13 @@ def main() -> None:
     }
     if args.no_flip:
         overrides["flip"] = False
-    cfg = dataclasses.replace(mlp.HomeworkConfig(), **overrides)
+    cfg = dataclasses.replace(reference.HomeworkConfig(), **overrides)
     start = time.perf_counter()
     if args.validate:
         train = data.load("fashion-mnist", "train")
         order = np.random.default_rng(1234).permutation(len(train["y"]))
         val, fit_rows = order[:5000], order[5000:]
-        pred = mlp.solve_homework(
+        pred = reference.solve_homework(
             {k: v[fit_rows] for k, v in train.items()}, train["x"][val], args.seed, cfg
         )
         score, where = accuracy(train["y"][val], pred), "validation (5,000 of train)"

@@ -26,6 +26,7 @@ from bench_machine import cpu_model
 
 from practicum.data.errors import NotCachedError
 from practicum.lessons.lesson3 import forecast as fc
+from practicum.lessons.lesson3 import reference
 from practicum.lessons.lesson3.forecast import FIRST_MLP, HORIZON, REFERENCE, ForecastConfig
 
 CANDIDATES: dict[str, ForecastConfig] = {
@@ -100,8 +101,8 @@ def verdict(one: float, many: float, sarima_one: float, sarima_many: float) -> s
     """The reference against SARIMA, in words: the lesson must say plainly which wins."""
     line = (
         f"Reference (one step: the 1-output network; 12 months: the homework's, "
-        f"{fc.HOMEWORK_CFG.describe()}, weight decay {fc.HOMEWORK_CFG.weight_decay:g}, "
-        f"{'recursive' if fc.HOMEWORK_RECURSIVE else 'direct'}): {one:.1f} one step, "
+        f"{reference.HOMEWORK_CFG.describe()}, weight decay {reference.HOMEWORK_CFG.weight_decay:g}, "
+        f"{'recursive' if reference.HOMEWORK_RECURSIVE else 'direct'}): {one:.1f} one step, "
         f"{many:.1f} over 1960; SARIMA {sarima_one:.1f} and {sarima_many:.1f}. "
     )
     if one < sarima_one and many < sarima_many:
@@ -115,7 +116,7 @@ def reference_scores(y: np.ndarray, seed: int) -> tuple[float, float]:
     start, origin = fc.TEST_START, fc.FORECAST_ORIGIN
     model = fc.train_forecaster(y[:start], seed=seed)
     one = fc.rmse(fc.neural_one_step(model, y, start), y[start:])
-    forecast = fc.forecast_homework(y[:origin], seed=seed)
+    forecast = reference.forecast_homework(y[:origin], seed=seed)
     return one, fc.rmse(forecast, y[origin : origin + HORIZON])
 
 
@@ -158,7 +159,7 @@ def main() -> None:
     print(fc.markdown_table(rows))
     tutorial, one, sarima_one, sarima_many = from_rows(rows)
     many = fc.rmse(
-        fc.forecast_homework(y[: fc.FORECAST_ORIGIN], seed=args.seed),
+        reference.forecast_homework(y[: fc.FORECAST_ORIGIN], seed=args.seed),
         y[fc.FORECAST_ORIGIN : fc.FORECAST_ORIGIN + HORIZON],
     )
     print("\n" + verdict(one, many, sarima_one, sarima_many))

@@ -67,7 +67,9 @@ def main() -> None:
     scores = []
     for i, test_rows in enumerate(stratified_folds(y, args.folds, args.fold_seed)):
         fit_rows = np.setdiff1d(np.arange(len(y)), test_rows)
-        pred = ecg.solve_ecg({"x": x[fit_rows], "y": y[fit_rows]}, x[test_rows], args.seed + i, cfg)
+        pred = ecg.solve_ecg(
+            {"x": x[fit_rows], "y": y[fit_rows]}, x[test_rows], args.seed + i, cfg=cfg
+        )
         scores.append(float(np.mean(pred == y[test_rows])))
         print(f"fold {i + 1}/{args.folds}: accuracy {scores[-1]:.4f}", flush=True)
     seconds = time.perf_counter() - start

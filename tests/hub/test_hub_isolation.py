@@ -1,8 +1,9 @@
 """Two students on one real hub, as root (as CI runs and as a course's box does): each
 server runs as its own system user inside a sandbox. Code in alice's kernel tries what a
 hostile student would (the hidden labels, the database, the secrets, bob's home and
-process, other processes, a GPU) and fails with ENOENT or EACCES, while practicum.submit()
-still scores. A staff member's token captured from alice's server is refused by Practicum.
+process, other processes, a GPU, the unreleased homework reference) and fails, while
+practicum.submit() still scores. A staff member's token captured from alice's server is
+refused by Practicum.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import base64
 import json
 import os
 import pwd
+import py_compile
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,7 @@ from live_hub import LiveHub, labels_course_toml, live_hub, log_in, proxy_or_ski
 from remote_kernel import run_in_kernel
 from tiny_homework import publish_images
 
+from practicum.coursework import withheld
 from practicum.grading.split import make_split
 from practicum.sandbox.bwrap import SandboxError, find_bwrap
 from practicum.settings.hub import service_config
@@ -75,6 +78,25 @@ for pid in filter(str.isdigit, os.listdir('/proc')):
     procs.append([int(pid), uid, cmd])
 print(json.dumps({'tried': {p: attempt(p) for p in PATHS}, 'uid': os.getuid(),
                   'procs': procs, 'gpus': sorted(glob.glob('/dev/nvidia*'))}))
+"""
+
+# What alice's kernel runs about the homework references: lesson 1's is due in 30 days, so
+# the course withholds it; the rest of the lesson and the registry still import.
+WITHHELD_PROBE = """
+import importlib, json, pathlib
+out = {}
+try:
+    importlib.import_module('practicum.lessons.lesson1.reference')
+    out['import'] = 'imported'
+except ImportError as exc:
+    out['import'] = type(exc).__name__ + ': ' + str(exc)
+from practicum.lessons.lesson1 import mlp
+from practicum.coursework import registry
+out['mlp'] = hasattr(mlp, 'MLP') and 1 in registry.HOMEWORK
+folder = pathlib.Path(mlp.__file__).parent
+out['source'] = (folder / 'reference.py').read_text()
+out['cache'] = sorted(p.name for p in (folder / '__pycache__').iterdir())
+print(json.dumps(out))
 """
 
 
@@ -148,6 +170,9 @@ def test_each_server_is_its_own_user_in_a_sandbox_that_hides_what_is_not_theirs(
 ) -> None:
     settings, config = hub.settings, service_config(hub.settings)
     tokens = {user: own_token(hub, user) for user in ("alice", "bob")}  # logs them in too
+    reference = Path(withheld.PACKAGE, withheld.REFERENCE_MODULES[1])
+    py_compile.compile(str(reference))  # as if staff had run `practicum lesson homework 1`
+    mlp_cache = reference.parent / "__pycache__"
     with hub.api() as api:
         api.start_server("alice", "cpu")
         api.start_server("bob", "gpu")
@@ -196,6 +221,13 @@ def test_each_server_is_its_own_user_in_a_sandbox_that_hides_what_is_not_theirs(
     assert [(pid, Path(cmd.split()[0]).name) for pid, _, cmd in others] == [(1, "bwrap")]
     assert not any("jupyterhub -f" in cmd or "bob" in cmd for _, _, cmd in alice["procs"])
     assert alice["gpus"] == []  # a CPU server: no GPU device node at all
+
+    assert any(mlp_cache.glob("reference.*.pyc"))  # compiled on the machine, and yet:
+    printed = run_in_kernel(f"{hub.url}/user/alice", tokens["alice"], WITHHELD_PROBE)
+    held = json.loads(printed.strip().splitlines()[-1])
+    assert held["import"].startswith("ReferenceWithheld: Lesson 1's homework reference is")
+    assert "raise ReferenceWithheld" in held["source"] and "def solve" not in held["source"]
+    assert held["cache"] == [] and held["mlp"] is True
 
     bob = probe(hub, "bob", tokens["bob"], [])
     assert bob["gpus"] == sorted([f"/dev/nvidia{GPU}", "/dev/nvidia-uvm", "/dev/nvidiactl"])

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from practicum import data
 from practicum.cli import app
 from practicum.data import synthetic
-from practicum.lessons.lesson2 import fast
+from practicum.lessons.lesson2 import fast, reference
 from practicum.train.muon import Muon, orthogonalize
 
 TINY = fast.FastConfig(widths=(8, 16, 16), batch_size=32, epochs=10, tta_level=1)
@@ -162,9 +162,9 @@ def test_lookahead_pulls_the_network_towards_its_slow_copy() -> None:
 def _fake_timer(per_image: dict[tuple[int, int, int], float]):  # type: ignore[no-untyped-def]
     calls = []
 
-    def timer(cfg: fast.FastConfig, device: torch.device) -> fast.Timing:
+    def timer(cfg: fast.FastConfig, device: torch.device) -> reference.Timing:
         calls.append(cfg.widths)
-        return fast.Timing(per_image[cfg.widths], per_image[cfg.widths] / 3)
+        return reference.Timing(per_image[cfg.widths], per_image[cfg.widths] / 3)
 
     return timer, calls
 
@@ -194,11 +194,11 @@ def test_preset_picks_the_widest_network_that_fits(
 ) -> None:
     timer, _ = _fake_timer(SPEEDS)
     said: list[str] = []
-    plan = fast.preset(minutes, 50_000, 10_000, device=CPU, timer=timer, log=said.append)
+    plan = reference.preset(minutes, 50_000, 10_000, device=CPU, timer=timer, log=said.append)
     cfg, per_image = plan.cfg, SPEEDS[widths]
     assert cfg.widths == widths
     # training gets what is left of the spendable budget once 10,000 images are predicted
-    training = minutes * 60 * fast.SPENDABLE - 10_000 * per_image / 3
+    training = minutes * 60 * reference.SPENDABLE - 10_000 * per_image / 3
     assert plan.training_seconds == pytest.approx(training, rel=1e-3)
     expected = epochs or training / (50_000 * per_image)
     assert cfg.epochs == pytest.approx(expected, rel=1e-3)
@@ -208,24 +208,24 @@ def test_preset_picks_the_widest_network_that_fits(
 
 def test_preset_takes_small_batches_on_a_cpu_and_airbench_batches_elsewhere() -> None:
     timer, _ = _fake_timer(SPEEDS)
-    cpu = fast.preset(60.0, 50_000, 10_000, device=CPU, timer=timer).cfg
-    gpu = fast.preset(60.0, 50_000, 10_000, device=torch.device("cuda"), timer=timer).cfg
+    cpu = reference.preset(60.0, 50_000, 10_000, device=CPU, timer=timer).cfg
+    gpu = reference.preset(60.0, 50_000, 10_000, device=torch.device("cuda"), timer=timer).cfg
     assert (cpu.batch_size, cpu.muon_lr) == (fast.CPU_BATCH, fast.CPU_MUON_LR)
     assert (gpu.batch_size, gpu.muon_lr) == (2000, 0.24)
     # Muon's rate scales with the square root of the batch
     assert cpu.muon_lr == pytest.approx(
         gpu.muon_lr * (cpu.batch_size / gpu.batch_size) ** 0.5, rel=0.01
     )
-    assert fast.preset(60.0, 100, 10, device=CPU, timer=timer).cfg.batch_size == 100
+    assert reference.preset(60.0, 100, 10, device=CPU, timer=timer).cfg.batch_size == 100
 
 
 def test_preset_refuses_a_budget_of_nothing() -> None:
     with pytest.raises(ValueError, match="must be positive"):
-        fast.preset(0, 100, 10, device=CPU)
+        reference.preset(0, 100, 10, device=CPU)
 
 
 def test_measure_times_real_steps() -> None:
-    timing = fast.measure(dataclasses.replace(TINY, batch_size=32), CPU, steps=1)
+    timing = reference.measure(dataclasses.replace(TINY, batch_size=32), CPU, steps=1)
     assert 0 < timing.train_per_image < 1 and 0 < timing.predict_per_image < 1
 
 
@@ -281,7 +281,7 @@ def test_cli_fits_a_budget_and_writes_labels_for_x_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the real path (timing, preset, training, TTA), with networks a few channels wide
-    monkeypatch.setattr(fast, "WIDTH_LADDER", ((16, 32, 32), (8, 16, 16)))
+    monkeypatch.setattr(reference, "WIDTH_LADDER", ((16, 32, 32), (8, 16, 16)))
     x = data.load("cifar10", "test")["x"][:25]
     np.save(tmp_path / "x.npy", x)
     out = tmp_path / "s.csv"
@@ -315,4 +315,4 @@ def test_the_students_baseline_is_the_recipe_narrow_and_short() -> None:
     assert (cpu.widths, cpu.epochs, cpu.batch_size) == ((32, 128, 128), 4.0, fast.CPU_BATCH)
     gpu = fast.baseline_config(torch.device("cuda"))
     assert (gpu.widths, gpu.epochs, gpu.batch_size) == ((32, 128, 128), 4.0, 2000)
-    assert cpu.epochs < fast.MIN_EPOCHS and fast.WIDTH_LADDER[0] != cpu.widths
+    assert cpu.epochs < reference.MIN_EPOCHS and reference.WIDTH_LADDER[0] != cpu.widths

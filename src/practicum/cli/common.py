@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from practicum import settings, store
 from practicum.course import CourseError
+from practicum.coursework.withheld import ReferenceWithheld
 from practicum.data.errors import DataError
 from practicum.service.answers import AnswerCorrupt, NotPublished
 from practicum.service.homework_data import PublishError
@@ -32,6 +33,7 @@ USER_ERRORS = (
     PublishError,
     NotPublished,
     AnswerCorrupt,
+    ReferenceWithheld,
     ValueError,
     OSError,
 )

@@ -10,8 +10,9 @@ Layout of the file (the shipped demo_course.toml is a complete example):
                         corpus' arrays to translate from and into, e.g. "en" and "ja"),
                         games (submission "policy": whole games played, default 10),
                         public_fraction, daily_limit, opens, deadline, final_picks,
-                        leaderboard_refresh, and a late_policy table (mode, until,
-                        penalty_per_day)
+                        leaderboard_refresh, reference_release (when the reference
+                        reaches the students' servers; default: when the homework
+                        closes), and a late_policy table (mode, until, penalty_per_day)
     [credits]           gpu_rate_per_hour, cpu_rate_per_hour, warn_below (all optional)
     [submissions]       rate = { attempts, minutes }: uploads per student within any
                         `minutes`, refused ones too, over all homework (optional; default
@@ -226,6 +227,7 @@ def _homework(
         source_lang=source_lang,
         target_lang=target_lang,
         games=games,
+        reference_release=table.when("reference_release", tz),
     )
 
 

@@ -187,6 +187,9 @@ class Homework:
     games: int | None = None
     """Submission "policy": how many whole games the service plays with each policy (the
     hidden answer is their seeds); None for every other kind."""
+    reference_release: datetime | None = None
+    """When the course releases the homework's reference to the students' servers
+    (`coursework.withheld`); None: when the homework closes."""
 
     @property
     def higher_is_better(self) -> bool:

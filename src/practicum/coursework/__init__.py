@@ -15,4 +15,6 @@ Course side (lessons never import these):
 - `homework`: the homework-reference contract (data, solve, writer, metric);
 - `registry`: every lesson's homework reference, run the same way
   (`practicum lesson homework N`); it imports the lessons and `practicum.grading`.
+- `withheld`: which references a course has not released yet, and the stubs that stand
+  in for them in the students' sandboxes.
 """

@@ -1,7 +1,13 @@
-"""Every lesson's homework reference, run the same way (`practicum lesson homework N`)."""
+"""Every lesson's homework reference, run the same way (`practicum lesson homework N`).
+
+The references' own modules (`lessonN/reference.py`) are imported only when a reference
+runs: a course withholds them from the students' servers (`coursework.withheld`), where
+this registry must still import, and an unreleased one then says so when it is asked for.
+"""
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,17 +17,17 @@ from typing import Any
 import numpy as np
 
 from practicum import data
-from practicum.coursework.homework import HomeworkReference, check_x_test
+from practicum.coursework.homework import (
+    BudgetedSolver,
+    HomeworkReference,
+    Solver,
+    check_x_test,
+)
 from practicum.data.captioned import read_image_folder
 from practicum.data.formats.parallel_text import read_lines, write_lines
 from practicum.grading.label_csv import write_label_csv
 from practicum.grading.metrics import accuracy, bleu, caption_bleu, reference_matrix
-from practicum.lessons.lesson1 import mlp
-from practicum.lessons.lesson2 import fast
-from practicum.lessons.lesson3 import ecg
 from practicum.lessons.lesson4 import translate
-from practicum.lessons.lesson5 import reference as captioner
-from practicum.lessons.lesson6 import reference as generator
 
 
 def _corpus_bleu(references: np.ndarray, hypotheses: np.ndarray) -> float:
@@ -79,6 +85,35 @@ def _write_images(path: Path, images: np.ndarray) -> Path:
     return path
 
 
+def _solver(module: str, name: str = "solve_homework") -> Solver:
+    """`module.name`, imported when it is called."""
+
+    def solve(train: dict[str, np.ndarray], x_test: Any, seed: int) -> Any:
+        return getattr(importlib.import_module(module), name)(train, x_test, seed)
+
+    return solve
+
+
+def _budgeted(module: str) -> BudgetedSolver:
+    """`module.budgeted_solver`, imported when a budget is asked for."""
+
+    def budgeted(minutes: float) -> Solver:
+        solver: Solver = importlib.import_module(module).budgeted_solver(minutes)
+        return solver
+
+    return budgeted
+
+
+def _default_budget(module: str) -> Solver:
+    """`module.budgeted_solver` at the module's own DEFAULT_BUDGET_MINUTES."""
+
+    def solve(train: dict[str, np.ndarray], x_test: Any, seed: int) -> Any:
+        found = importlib.import_module(module)
+        return found.budgeted_solver(found.DEFAULT_BUDGET_MINUTES)(train, x_test, seed)
+
+    return solve
+
+
 HOMEWORK: dict[int, HomeworkReference] = {
     1: HomeworkReference(
         lesson=1,
@@ -92,7 +127,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=mlp.solve_homework,
+        solve=_solver("practicum.lessons.lesson1.reference"),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -108,8 +143,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=fast.budgeted_solver(fast.DEFAULT_BUDGET_MINUTES),
-        budgeted=fast.budgeted_solver,
+        solve=_default_budget("practicum.lessons.lesson2.reference"),
+        budgeted=_budgeted("practicum.lessons.lesson2.reference"),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -125,7 +160,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="float32",
         metric_name="accuracy",
         target=0.95,
-        solve=ecg.solve_ecg,
+        solve=_solver("practicum.lessons.lesson3.reference", "solve_ecg"),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -159,8 +194,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="bytes",
         metric_name="caption_bleu",
         target=18.0,  # the demo course's; the lesson author sets both once measured
-        solve=captioner.budgeted_solver(captioner.DEFAULT_BUDGET_MINUTES),
-        budgeted=captioner.budgeted_solver,
+        solve=_default_budget("practicum.lessons.lesson5.reference"),
+        budgeted=_budgeted("practicum.lessons.lesson5.reference"),
         write=_write_captions,
         metric=_caption_bleu,
         read_x_test=_read_photos,
@@ -178,8 +213,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="int64",
         metric_name="class_frechet",
         target=70.0,  # as the demo course: the reference 60.0 (BENCHMARKS.md, Lesson 6)
-        solve=generator.budgeted_solver(generator.DEFAULT_BUDGET_MINUTES),
-        budgeted=generator.budgeted_solver,
+        solve=_default_budget("practicum.lessons.lesson6.reference"),
+        budgeted=_budgeted("practicum.lessons.lesson6.reference"),
         write=_write_images,
         metric=_class_frechet,
         official_test=_classes_and_real_images,

@@ -2,8 +2,9 @@
 
 As root (a course's own box), every student gets a system user and a bubblewrap sandbox
 that holds: their home (read-write), this Python environment and the system's programs
-(read-only), the published homework (read-only), the shared data cache without its hidden
-splits, and the device nodes of their GPU if they have one. The hub's and the service's
+(read-only; homework references the course has not released yet covered by stubs), the
+published homework (read-only), the shared data cache without its hidden splits, and the
+device nodes of their GPU if they have one. The hub's and the service's
 state, secrets and database, other homes and other processes are simply not there.
 Without root there is one user for everything, and the servers are not isolated.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from practicum.coursework.withheld import Cover, sandbox_binds
 from practicum.sandbox.bwrap import Sandbox, SandboxError, find_bwrap, find_setpriv, python_paths
 from practicum.sandbox.data_view import data_view
 from practicum.sandbox.devices import gpu_device_binds
@@ -62,11 +64,14 @@ class ServerPaths:
     hidden: tuple[Path, ...]
     """Folders to cover even when a system bind would show them (the hub's state)."""
     device_dir: Path
+    withheld: tuple[Cover, ...] = ()
+    """Homework references the course has not released (`coursework.withheld`)."""
 
 
 def server_sandbox(user: SystemUser, paths: ServerPaths, gpu: str | None) -> Sandbox:
     data = data_view(paths.data_cache, paths.system_data)
     homework = (paths.homework,) if paths.homework and paths.homework.is_dir() else ()
+    covered, emptied = sandbox_binds(paths.withheld)
     return Sandbox(
         uid=user.uid,
         gid=user.gid,
@@ -75,4 +80,6 @@ def server_sandbox(user: SystemUser, paths: ServerPaths, gpu: str | None) -> San
         read_only=(*python_paths(), *data.read_only, *homework),
         masked=(*paths.hidden, *data.masked),
         devices=tuple(gpu_device_binds(paths.device_dir, gpu)),
+        covered=covered,
+        emptied=emptied,
     )

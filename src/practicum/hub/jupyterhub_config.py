@@ -181,6 +181,8 @@ def _spawner(c: Any, settings: HubSettings, service_token: str, isolation: Isola
     c.PracticumSpawner.user_prefix = settings.isolation.user_prefix
     c.PracticumSpawner.gpu_device_dir = str(settings.gpu_device_dir)
     c.PracticumSpawner.hidden_dirs = [str(settings.state)]
+    c.PracticumSpawner.course_file = str(service_config(settings).course_path or "")
+    c.PracticumSpawner.withheld_dir = str(settings.state / "withheld")
     # The server's own token (what practicum.submit() sends) may act on this service; a
     # token that merely opens a server (a browser's cookie there) may not: see web.hub_mode
     c.Spawner.server_token_scopes = [*SERVER_ROLE_SCOPES, f"access:services!service={SERVICE_NAME}"]

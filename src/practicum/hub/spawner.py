@@ -30,6 +30,8 @@ from traitlets import Bool, Dict, List, Unicode, default
 
 from practicum import settings as practicum_settings
 from practicum.compute.profiles import Profile
+from practicum.course import demo_course, load_course
+from practicum.coursework import withheld
 from practicum.hub.home import seed_home
 from practicum.hub.isolation import ServerPaths, server_sandbox
 from practicum.hub.spawn_hook import SpawnRefused
@@ -95,6 +97,11 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
     hidden_dirs = List(Unicode(), help="Folders no sandbox shows (the hub's state).").tag(
         config=True
     )
+    course_file = Unicode(help="course.toml; empty: the demo course.").tag(config=True)
+    withheld_dir = Unicode(
+        help="Where the stubs of unreleased homework references are written; empty: none "
+        "is withheld."
+    ).tag(config=True)
 
     @default("options_form")
     def _options_form_default(self) -> str:
@@ -180,4 +187,16 @@ class PracticumSpawner(SimpleLocalProcessSpawner):  # type: ignore[misc]
             system_data=practicum_settings.system_data_dirs(),
             hidden=tuple(Path(p) for p in self.hidden_dirs),
             device_dir=Path(self.gpu_device_dir),
+            withheld=self._withheld(),
         )
+
+    def _withheld(self) -> tuple[withheld.Cover, ...]:
+        """The references this server must not see, as of now (read at every start: a
+        course's release dates pass while the hub runs)."""
+        if not self.withheld_dir:
+            return ()
+        course = load_course(Path(self.course_file)) if self.course_file else demo_course()
+        held = withheld.withheld_lessons(course)
+        if held:
+            self.log.info("%s: references withheld for lessons %s", self.user.name, sorted(held))
+        return withheld.covers(held, Path(self.withheld_dir))

@@ -41,6 +41,12 @@ class Sandbox:
     """Replaced by an empty folder (e.g. the system data folder, then some files re-bound)."""
     devices: tuple[tuple[Path, Path], ...] = ()
     """(node on the machine, path in the sandbox)."""
+    covered: tuple[tuple[Path, Path], ...] = ()
+    """(file on the machine, file in the sandbox), bound read-only after everything above:
+    a withheld module shown as a stub (`coursework.withheld`)."""
+    emptied: tuple[Path, ...] = ()
+    """Folders covered by an empty one after everything above (a withheld module's
+    bytecode cache); each must exist."""
     hostname: str = "practicum"
     network: bool = True
     """False: a network namespace of its own with only a loopback (no way out)."""
@@ -111,6 +117,10 @@ def command(sandbox: Sandbox, argv: Sequence[str], *, bwrap: str, setpriv: str) 
             args += [option, str(path)] if option == "--tmpfs" else [option, str(path), str(path)]
     for host, inside in sandbox.devices:
         args += ["--dev-bind", str(host), str(inside)]
+    for host, inside in sandbox.covered:
+        args += ["--ro-bind", str(host), str(inside)]
+    for path in sandbox.emptied:
+        args += ["--tmpfs", str(path)]
     args += ["--chdir", str(sandbox.workdir), "--hostname", sandbox.hostname]
     args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     if not sandbox.network:

@@ -5,6 +5,6 @@ Read in the order the lesson teaches it: `autograd.py` (a scalar autograd, what
 norm, each forward and backward, in numpy), `optim.py` (SGD with momentum and Adam),
 `loop.py` (the bare PyTorch training epoch and evaluation), and `mlp.py`: the data, the
 numpy MLP with its backpropagation, the same network as a PyTorch `nn.Module`, the L1/L2
-penalties, and at the end the homework reference (`solve_homework`, what `practicum lesson
-homework 1` runs). `checks.py` and `checks_techniques.py` check the students' versions.
+penalties. `reference.py` is the homework reference (what `practicum lesson homework 1`
+runs), kept apart so that a course can withhold it. `checks.py` and `checks_techniques.py` check the students' versions.
 """

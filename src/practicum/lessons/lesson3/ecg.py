@@ -6,8 +6,8 @@ Read it top to bottom, in the order the lesson teaches it:
    beat, is more than half of them);
 2. models: a GRU reads the beat one sample at a time and carries a memory vector; a 1-D
    CNN slides small filters along the beat instead. Both end in a linear layer to 5 scores;
-3. the homework reference: `solve_ecg`, which the lesson's target (accuracy on the held-out
-   beats) is measured with.
+3. training and predicting (`solve_ecg`) with a configuration: the students' `BASELINE`
+   here, the homework reference's in `reference.py`.
 
 The recurrent cells written out by hand live in `rnn.py`, the airline-passengers
 forecasting part of the lesson in `forecast.py`.
@@ -132,7 +132,7 @@ class ConvClassifier(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------
-# 3. The homework reference: solve_ecg
+# 3. Training and predicting (the homework reference's recipe is in reference.py)
 # ---------------------------------------------------------------------------------------
 
 
@@ -196,10 +196,11 @@ def solve_ecg(
     train: dict[str, NDArray[Any]],
     x_test: NDArray[Any],
     seed: int = 0,
-    cfg: EcgConfig = EcgConfig(),
+    *,
+    cfg: EcgConfig,
 ) -> NDArray[np.int64]:
-    """Train the reference classifier on `train` ({"x", "y"}) and predict labels 0..4 for
-    the beats of `x_test` (N, 140)."""
+    """Train the classifier `cfg` describes on `train` ({"x", "y"}) and predict labels 0..4
+    for the beats of `x_test` (N, 140)."""
     if "x" not in train or "y" not in train:
         raise ValueError(f"solve_ecg: train needs arrays 'x' and 'y', got {sorted(train)}")
     x = prepare_beats(train["x"], source="train x")

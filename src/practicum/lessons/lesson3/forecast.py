@@ -24,8 +24,8 @@ passengers, one step over 1957-1960 / all of 1960 at once):
 - an MLP on windows of 13 growths z (the first try): about 20 / 21 (direct);
 - the lesson's MLP, on z's last change and z itself, 10 seeds averaged: 14.9 one step
   (1 output), chosen on the training years alone (see REFERENCE);
-- the forecasting homework's reference (`forecast_homework`), re-selected on validation
-  alone (see HOMEWORK_CFG): the same MLP with weight decay 10, recursive.
+- the forecasting homework's reference (`reference.forecast_homework`), re-selected on
+  validation alone: the same MLP with weight decay 10, recursive.
 
 The lesson's notebooks never see 1960 (the homework's test year): they test on 1957-1959
 one step ahead and on 1959 at once (`LESSON_ORIGIN`), and choose on 1954-1956.
@@ -44,7 +44,7 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Literal
 
@@ -388,7 +388,7 @@ below; weight decay 0.1 and 1 tie, 10 is worse; hidden size (4-32) and ensemble 
 How it was reached, for the record: a first protocol, one validation split (fit 1949-1954,
 score 1955-1956), picked two changes with decay 0.1; its test score (15.5 one step) was
 seen before the rolling-origin protocol replaced it. For 12 months at once the homework's
-reference is chosen on validation alone (HOMEWORK_CFG); an earlier version used this
+reference is chosen on validation alone (`reference.HOMEWORK_CFG`); an earlier version used this
 configuration, direct, a choice made after both ways had been scored on 1960.
 """
 
@@ -510,32 +510,6 @@ def neural_forecast(
             raise ValueError(f"neural_forecast: trained for {model.horizon} months, not {horizon}")
         z_future = z[-1] + model.predict_change(z, last)[0, :horizon]
     return undo_log_seasonal_diff(history, z_future)
-
-
-HOMEWORK_CFG = replace(REFERENCE, weight_decay=10.0)
-HOMEWORK_RECURSIVE = True
-"""The forecasting homework's reference, chosen on validation alone: among the candidates
-of benchmarks/lesson3_airline.py, each used recursively and directly, the lowest 12-month
-RMSE pooled over the validation years 1954, 1955 and 1956 (`validate`, fitted on the years
-before each). Measured 2026-12-05 (benchmarks/lesson3_airline.py --validate, seed 0):
-this configuration, recursive, 12.26 (direct 15.31); the next best were 13 changes + growth
-with decay 10, recursive, 12.32, and the lesson's MLP (decay 1), recursive 13.50 and direct
-15.63; SARIMA 12.67 and seasonal naive 38.90 on the same months. The margins are small: read
-the choice as one among near-equals. An earlier reference (REFERENCE, direct) had been picked
-after its 1960 score was seen; it is no longer the homework's reference."""
-
-
-def forecast_homework(
-    history: ArrayLike,
-    horizon: int = HORIZON,
-    *,
-    seed: int = 0,
-    cfg: ForecastConfig = HOMEWORK_CFG,
-    recursive: bool = HOMEWORK_RECURSIVE,
-) -> FloatArray:
-    """The forecasting homework's reference: the `horizon` months after `history`."""
-    model = train_forecaster(history, horizon=1 if recursive else horizon, cfg=cfg, seed=seed)
-    return neural_forecast(model, history, horizon, recursive=recursive)
 
 
 VALIDATION_ORIGINS = (60, 72, 84)
