@@ -13,6 +13,10 @@
 # 5. backpropagation: how it finds out which weight to blame.
 #
 # A short quiz at the end opens Section 2, where you implement all of this.
+#
+# Run time of the whole notebook (solutions filled in), measured once on 2 idle CPU cores
+# (2026-12-05): 4 s. The test suite runs a shrunken version (`PRACTICUM_SMOKE=1`). Not
+# measured on a GPU.
 
 # %%
 import matplotlib.pyplot as plt

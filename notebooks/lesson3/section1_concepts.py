@@ -14,6 +14,10 @@
 # 6. LSTM and GRU: cells with gates that let memory (and gradients) last.
 #
 # A short quiz at the end opens Section 2, where you write these cells yourself.
+#
+# Run time of the whole notebook (solutions filled in), measured once on 2 idle CPU cores
+# (2026-12-05): 4 s. The test suite runs a shrunken version (`PRACTICUM_SMOKE=1`). Not
+# measured on a GPU.
 
 # %%
 import matplotlib.pyplot as plt

@@ -19,6 +19,10 @@
 # is checked as soon as its cell runs, and until it passes, the notebook goes on with a
 # reference version, so every later cell still works. Each exercise has a hint that opens
 # on a click; try without it first.
+#
+# Run time of the whole notebook (solutions filled in), measured once on 2 idle CPU cores
+# (2026-12-05): 52 s. The test suite runs a shrunken version (`PRACTICUM_SMOKE=1`). Not
+# measured on a GPU.
 
 # %%
 from practicum.coursework import quiz
