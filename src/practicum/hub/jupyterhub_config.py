@@ -175,13 +175,14 @@ def _spawner(c: Any, settings: HubSettings, service_token: str, isolation: Isola
     c.PracticumSpawner.default_profile = default
     c.PracticumSpawner.practicum_url = settings.service_url
     c.PracticumSpawner.notebooks_dir = str(settings.notebooks or "")
-    c.PracticumSpawner.homework_dir = str(service_config(settings).shared_dir)
+    service = service_config(settings)
+    c.PracticumSpawner.homework_dir = str(service.shared_dir)
     c.PracticumSpawner.data_dir = str(practicum_settings.data_home())
     c.PracticumSpawner.isolated = isolation == "users"
     c.PracticumSpawner.user_prefix = settings.isolation.user_prefix
     c.PracticumSpawner.gpu_device_dir = str(settings.gpu_device_dir)
     c.PracticumSpawner.hidden_dirs = [str(settings.state)]
-    c.PracticumSpawner.course_file = str(service_config(settings).course_path or "")
+    c.PracticumSpawner.course_file = str(service.course_path or "")
     c.PracticumSpawner.withheld_dir = str(settings.state / "withheld")
     # The server's own token (what practicum.submit() sends) may act on this service; a
     # token that merely opens a server (a browser's cookie there) may not: see web.hub_mode
