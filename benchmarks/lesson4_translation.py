@@ -6,7 +6,7 @@
                                                                    # Transformer, 6 min each
 
 1,000 pairs of the 50,000 training pairs (fixed seed) are held out and never trained on;
-the reference (`translate.solve_translation`) trains on the other 49,000 within the budget,
+the reference (`reference.solve_translation`) trains on the other 49,000 within the budget,
 chooses its weights on the data set's dev split, and translates the held-out English. BLEU
 is sacrebleu's corpus BLEU on the tokens as given (tokenize="none"), as the service scores
 the homework. The official test split is not used. Needs the data set in the cache
@@ -28,6 +28,7 @@ from bench_machine import cpu_model
 from sacrebleu.metrics.bleu import BLEU, BLEUScore
 
 from practicum import data
+from practicum.lessons.lesson4 import reference as ref
 from practicum.lessons.lesson4 import translate
 from practicum.lessons.lesson4.text import Vocab, carve_validation
 from practicum.train import seed_everything
@@ -56,13 +57,13 @@ def held_out() -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
 def reference(minutes: float, seed: int) -> None:
     train, en, ja = held_out()
     start = time.perf_counter()
-    hypotheses = translate.solve_translation(train, en, seed, budget_minutes=minutes)
+    hypotheses = ref.solve_translation(train, en, seed, budget_minutes=minutes)
     seconds = time.perf_counter() - start
     score = bleu(list(hypotheses), list(ja))
     print(f"\n{score}\nsignature: {METRIC.get_signature()}")
     for i in range(5):
         print(f"  {en[i]}\n  -> {hypotheses[i]}\n  (ref {ja[i]})")
-    recipe = translate.recipe_for(minutes)
+    recipe = ref.recipe_for(minutes)
     print(
         f"\n| {datetime.date.today()} | {machine()} | reference: Transformer "
         f"{recipe.size}, beam {recipe.beam} | {minutes:g} min | {seconds / 60:.1f} min "
@@ -81,7 +82,7 @@ def compare(minutes: float, seed: int) -> None:
     for kind, size, lr in (
         ("lstm", {"embed": 256, "hidden": 256}, 2e-3),
         ("attention", {"embed": 256, "hidden": 256}, 2e-3),
-        ("transformer", translate.recipe_for(minutes).size, translate.recipe_for(minutes).lr),
+        ("transformer", ref.recipe_for(minutes).size, ref.recipe_for(minutes).lr),
     ):
         seed_everything(seed)
         recipe = translate.Recipe(model=kind, size=size, lr=lr, eval_every_s=60 * minutes / 4)
@@ -114,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--budget-minutes", type=float, default=translate.DEFAULT_BUDGET_MINUTES)
+    parser.add_argument("--budget-minutes", type=float, default=ref.DEFAULT_BUDGET_MINUTES)
     parser.add_argument("--compare-minutes", type=float, help="compare the three models instead")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -421,8 +421,11 @@ print(
 # preparation is allowed, as long as it sees nothing after 1959. The baseline is your
 # seasonal naive forecast, which on the lesson's test year 1959 misses by far more than
 # that (the table above); the models of the table are starting points. Choose yours on
-# validation years (`fc.validate`, `recurrent.validation_rmse`), then train it on
-# 1949–1959. Submit your 12 values yourself when you are ready:
+# validation years, the latest you have, each forecast from the years before it
+# (`fc.validate(y, cfg, origins=fc.HOMEWORK_VALIDATION_ORIGINS)` forecasts 1955 to 1959;
+# `recurrent.validation_rmse` for your GRU), then train it on 1949–1959. One validation
+# year is 12 months: pool several before you trust a difference. Submit your 12 values
+# yourself when you are ready:
 #
 # ```python
 # practicum.submit("lesson3-airline-forecast", forecast_1960)

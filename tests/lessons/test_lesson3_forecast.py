@@ -162,6 +162,18 @@ def test_validate_never_looks_past_its_last_validation_year(series: np.ndarray) 
         l3.validate(series, SINGLE, origins=(140,))
 
 
+def test_homework_validation_stays_inside_what_the_homework_hands_out(
+    series: np.ndarray,
+) -> None:
+    handed_out = series[: l3.HOMEWORK_ORIGIN]  # 1949-1959: 1960 is hidden
+    origins = l3.HOMEWORK_VALIDATION_ORIGINS
+    assert origins[-1] == l3.HOMEWORK_ORIGIN - l3.HORIZON  # up to 1959, the latest year given
+    scores = l3.validate(handed_out, SINGLE, origins=origins)
+    damaged = series.copy()
+    damaged[l3.HOMEWORK_ORIGIN :] = 1e9
+    assert l3.validate(damaged, SINGLE, origins=origins) == scores
+
+
 def test_lstm_tutorial_is_seeded_and_scores_the_last_48_months(series: np.ndarray) -> None:
     forecast = l3.lstm_tutorial_one_step(series, seed=1, cfg=TUTORIAL)
     assert forecast.shape == (48,) and np.isfinite(forecast).all()

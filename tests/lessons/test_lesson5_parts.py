@@ -136,6 +136,21 @@ def test_photo_views_are_the_photo_its_mirror_and_crops() -> None:
     assert not np.array_equal(views[2], views[0])
 
 
+def test_recipe_sizes_keep_the_multi_scale_path_off_by_default() -> None:
+    assert reference.Recipe().sizes == (features.PHOTO_SIZE,)
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 5, 3, stride=2)
+    backbone = features.Backbone("tiny", conv, ([0.5] * 3, [0.25] * 3), channels=5)
+    rng = np.random.default_rng(1)
+    photos = [rng.integers(0, 255, (40 + 5 * i, 50, 3), dtype=np.uint8) for i in range(3)]
+    with torch.no_grad():
+        single = reference.photo_vectors(backbone, photos, 2, (16,))
+        multi = reference.photo_vectors(backbone, photos, 2, (16, 24))
+    assert single.shape == (3, 2, 10) and multi.shape == (3, 2, 20)
+    torch.testing.assert_close(multi[..., :10], single)  # each size's features side by side
+    assert not torch.allclose(multi[..., 10:], single)
+
+
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lesson5")

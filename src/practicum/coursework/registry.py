@@ -23,11 +23,11 @@ from practicum.coursework.homework import (
     Solver,
     check_x_test,
 )
+from practicum.coursework.withheld import module_name
 from practicum.data.captioned import read_image_folder
 from practicum.data.formats.parallel_text import read_lines, write_lines
 from practicum.grading.label_csv import write_label_csv
 from practicum.grading.metrics import accuracy, bleu, caption_bleu, reference_matrix
-from practicum.lessons.lesson4 import translate
 
 
 def _corpus_bleu(references: np.ndarray, hypotheses: np.ndarray) -> float:
@@ -127,7 +127,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=_solver("practicum.lessons.lesson1.reference"),
+        solve=_solver(module_name(1)),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -143,8 +143,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="uint8",
         metric_name="accuracy",
         target=0.90,
-        solve=_default_budget("practicum.lessons.lesson2.reference"),
-        budgeted=_budgeted("practicum.lessons.lesson2.reference"),
+        solve=_default_budget(module_name(2)),
+        budgeted=_budgeted(module_name(2)),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -160,7 +160,7 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="float32",
         metric_name="accuracy",
         target=0.95,
-        solve=_solver("practicum.lessons.lesson3.reference", "solve_ecg"),
+        solve=_solver(module_name(3), "solve_ecg"),
         write=write_label_csv,
         metric=accuracy,
     ),
@@ -176,8 +176,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="str",
         metric_name="bleu",
         target=25.0,
-        solve=translate.budgeted_solver(translate.DEFAULT_BUDGET_MINUTES),
-        budgeted=translate.budgeted_solver,
+        solve=_default_budget(module_name(4)),
+        budgeted=_budgeted(module_name(4)),
         write=write_lines,
         metric=_corpus_bleu,
         read_x_test=read_lines,
@@ -194,8 +194,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="bytes",
         metric_name="caption_bleu",
         target=18.0,  # the demo course's; the lesson author sets both once measured
-        solve=_default_budget("practicum.lessons.lesson5.reference"),
-        budgeted=_budgeted("practicum.lessons.lesson5.reference"),
+        solve=_default_budget(module_name(5)),
+        budgeted=_budgeted(module_name(5)),
         write=_write_captions,
         metric=_caption_bleu,
         read_x_test=_read_photos,
@@ -213,8 +213,8 @@ HOMEWORK: dict[int, HomeworkReference] = {
         input_dtype="int64",
         metric_name="class_frechet",
         target=70.0,  # as the demo course: the reference 60.0 (BENCHMARKS.md, Lesson 6)
-        solve=_default_budget("practicum.lessons.lesson6.reference"),
-        budgeted=_budgeted("practicum.lessons.lesson6.reference"),
+        solve=_default_budget(module_name(6)),
+        budgeted=_budgeted(module_name(6)),
         write=_write_images,
         metric=_class_frechet,
         official_test=_classes_and_real_images,

@@ -9,9 +9,8 @@ released per homework at `reference_release` (course.toml; default: when the hom
 closes, its late policy's `until` or its deadline). A server sees what was released when
 it started.
 
-Lesson 4's recipe (`lesson4/translate.py`) is also the machinery its notebooks train with,
-so it is not withheld yet. Practicum is open source: this keeps the references out of the
-course's environment, not out of the world.
+Practicum is open source: this keeps the references out of the course's environment, not
+out of the world.
 """
 
 from __future__ import annotations
@@ -26,16 +25,19 @@ from practicum.course.model import Course, Homework
 PACKAGE = Path(__file__).resolve().parents[1]
 """The installed `practicum` package, as this process imports it."""
 
+REFERENCE_LESSONS = (1, 2, 3, 4, 5, 6, 7)
+"""Lessons whose homework references live in `lessons/lesson<N>/reference.py`."""
+
+
+def module_name(lesson: int) -> str:
+    """The importable name of a lesson's reference module; none of its notebooks imports it."""
+    return f"practicum.lessons.lesson{lesson}.reference"
+
+
 REFERENCE_MODULES: dict[int, str] = {
-    1: "lessons/lesson1/reference.py",
-    2: "lessons/lesson2/reference.py",
-    3: "lessons/lesson3/reference.py",
-    5: "lessons/lesson5/reference.py",
-    6: "lessons/lesson6/reference.py",
-    7: "lessons/lesson7/reference.py",
+    lesson: f"lessons/lesson{lesson}/reference.py" for lesson in REFERENCE_LESSONS
 }
-"""Lesson -> its references' module, relative to the package; none of the lesson's notebooks
-imports it."""
+"""Lesson -> its reference module's file, relative to the package."""
 
 
 class ReferenceWithheld(ImportError):

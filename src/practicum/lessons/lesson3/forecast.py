@@ -24,17 +24,20 @@ passengers, one step over 1957-1960 / all of 1960 at once):
 - an MLP on windows of 13 growths z (the first try): about 20 / 21 (direct);
 - the lesson's MLP, on z's last change and z itself, 10 seeds averaged: 14.9 one step
   (1 output), chosen on the training years alone (see REFERENCE);
-- the forecasting homework's reference (`reference.forecast_homework`), re-selected on
-  validation alone: the same MLP with weight decay 10, recursive.
+- the forecasting homework's reference (`reference.forecast_homework`), chosen on the
+  homework's own validation years 1955-1959: the MLP on z's last 13 changes and z,
+  recursive: 15.9-16.7 over 1960 (seeds 0-2), SARIMA 18.6.
 
 The lesson's notebooks never see 1960 (the homework's test year): they test on 1957-1959
 one step ahead and on 1959 at once (`LESSON_ORIGIN`), and choose on 1954-1956.
 
-The pure neural model does not beat SARIMA, on either test. It beats the naive baselines
-and the tutorial by far, and comes within 1.2 (one step) and 3.4 (1960) of SARIMA, but
-it only gets there once it is given what SARIMA is given: the log (the seasonal swing
-grows with the level) and the seasonal difference (it removes the yearly pattern), and
-once it is kept small (two inputs, strong weight decay): 144 months are very little data.
+The lesson's MLP does not beat SARIMA, on either test. It beats the naive baselines and
+the tutorial by far, and comes within 1.2 (one step) and 3.4 (1960) of SARIMA, but it only
+gets there once it is given what SARIMA is given: the log (the seasonal swing grows with
+the level) and the seasonal difference (it removes the yearly pattern), and once it is kept
+small (two inputs, strong weight decay): 144 months are very little data. The homework's
+reference does beat SARIMA over 1960 (15.9 against 18.6), as it did on its validation
+years (20.2 against 21.5); twelve months are a small test, so read that as "as good as".
 Nothing here combines the network with SARIMA; every number is the network's own.
 """
 
@@ -514,6 +517,9 @@ def neural_forecast(
 
 VALIDATION_ORIGINS = (60, 72, 84)
 """January 1954, 1955 and 1956: validation years carved from the training span 1949-1956."""
+HOMEWORK_VALIDATION_ORIGINS = (72, 84, 96, 108, 120)
+"""January 1955 to 1959: the homework's validation years, each forecast from the years
+before it, all inside what the homework hands out (1949-1959)."""
 
 
 def validate(

@@ -8,6 +8,7 @@ Read in this order, each file top to bottom:
 - `bleu.py`: BLEU written out (checked against sacrebleu);
 - `attention.py`: masked scaled dot-product, additive and multi-head attention;
 - `transformer.py`: positional encodings and a small pre-norm Transformer;
-- `translate.py`: the training loop within a time budget, and the homework reference
-  (`solve_translation`, what `practicum lesson homework 4` runs).
+- `translate.py`: the training loop within a time budget;
+- `reference.py`: the homework reference (`solve_translation`, what `practicum lesson
+  homework 4` runs), withheld from students' servers until the course releases it.
 """

@@ -1,11 +1,11 @@
-"""Lesson 4: training a translator within a time budget, and the homework reference.
+"""Lesson 4: training a translator within a time budget.
 
 Read top to bottom: the corpus becomes ids (`encode_corpus`), `train_translator` runs the bare
 loop (length-bucketed batches, teacher forcing, label-smoothed cross-entropy with `<pad>`
 ignored, Adam with a warm-up and a cosine decay over the *time* budget, gradient clipping)
-and keeps the weights that scored best on the validation sentences; `translate` decodes
-with greedy or beam search. `solve_translation` is what `practicum lesson homework 4` runs:
-English in, one space-tokenized Japanese sentence per line out.
+and keeps the weights that scored best on the validation sentences; `translate_ids` decodes
+with greedy or beam search. The homework's reference, which picks the model and its size
+and runs all of this, is `reference.py` (withheld from students' servers on a course).
 
 Every choice is made on the data set's `dev` split (500 pairs); the homework's test split
 is only ever translated, never looked at.
@@ -25,16 +25,13 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
-from practicum import data
 from practicum.lessons.lesson4.bleu import corpus_bleu
 from practicum.lessons.lesson4.decode import Translator, beam_search, greedy
 from practicum.lessons.lesson4.seq2seq import Seq2Seq
 from practicum.lessons.lesson4.text import EOS, PAD, Vocab, batches_of, length_batches, pad_batch
 from practicum.lessons.lesson4.transformer import Transformer
-from practicum.train import choose_device, seed_everything
 
 DATASET = "small-parallel-enja"
-DEFAULT_BUDGET_MINUTES = 30.0
 
 # ---------------------------------------------------------------------------------------
 # 1. Ids
@@ -88,20 +85,6 @@ def make_model(recipe: Recipe, src_vocab: int, tgt_vocab: int) -> nn.Module:
     if recipe.model in ("lstm", "attention"):
         return Seq2Seq(src_vocab, tgt_vocab, attention=recipe.model == "attention", **recipe.size)
     raise ValueError(f"unknown model {recipe.model!r}; choose from {', '.join(MODELS)}")
-
-
-def recipe_for(budget_minutes: float) -> Recipe:
-    """The reference's recipe: a small pre-norm Transformer, sized for 2 CPU cores.
-
-    On 2 cores a d_model=256, 3-layer model manages about a third of the steps of this one
-    in the same time and was far behind after 4 minutes (BENCHMARKS.md); below 5 minutes
-    one layer less.
-    """
-    layers = 2 if budget_minutes < 5 else 3
-    size = {"d_model": 128, "heads": 4, "layers": layers, "ff": 512, "dropout": 0.1}
-    return Recipe(
-        size=size, lr=2e-3, warmup_steps=300, eval_every_s=min(180.0, 12 * budget_minutes)
-    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -276,50 +259,3 @@ def translate_ids(
         for i, row in zip(index, rows, strict=True):
             out[i] = tgt_vocab.decode(row)
     return out
-
-
-# ---------------------------------------------------------------------------------------
-# 5. The homework reference
-# ---------------------------------------------------------------------------------------
-
-
-def solve_translation(
-    train: dict[str, NDArray[Any]],
-    x_test: NDArray[Any],
-    seed: int,
-    *,
-    budget_minutes: float = DEFAULT_BUDGET_MINUTES,
-    report: Callable[[str], None] = print,
-) -> NDArray[np.str_]:
-    """Train on `train` (arrays en, ja), choose on the dev split, translate x_test."""
-    seed_everything(seed)
-    recipe = recipe_for(budget_minutes)
-    dev = data.load(DATASET, "dev")
-    src_vocab = Vocab.build(train["en"], min_freq=recipe.min_freq)
-    tgt_vocab = Vocab.build(train["ja"], min_freq=recipe.min_freq)
-    encoded = encode_corpus(train["en"], train["ja"], src_vocab, tgt_vocab)
-    device = choose_device()
-    model = make_model(recipe, len(src_vocab), len(tgt_vocab)).to(device)
-    translate_s = 60.0 * budget_minutes * 0.08  # kept back for the final beam search
-    train_translator(
-        model,
-        encoded,
-        [src_vocab.encode(s) for s in dev["en"]],
-        list(dev["ja"]),
-        tgt_vocab,
-        recipe=recipe,
-        budget_s=60.0 * budget_minutes - translate_s,
-        seed=seed,
-        report=report,
-    )
-    sources = [src_vocab.encode(s) for s in x_test]
-    return np.array(translate_ids(model, sources, tgt_vocab, beam=recipe.beam, alpha=recipe.alpha))
-
-
-def budgeted_solver(
-    budget_minutes: float,
-) -> Callable[[dict[str, NDArray[Any]], NDArray[Any], int], NDArray[np.str_]]:
-    def solve(train: dict[str, NDArray[Any]], x_test: NDArray[Any], seed: int) -> NDArray[np.str_]:
-        return solve_translation(train, x_test, seed, budget_minutes=budget_minutes)
-
-    return solve
