@@ -8,6 +8,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from practicum.cli import app
+from practicum.data import get as get_dataset
 from practicum.data import synthetic
 
 runner = CliRunner()
@@ -77,6 +78,9 @@ def test_info_names_files_checksums_and_urls() -> None:
     assert result.exit_code == 0
     assert "train-images-idx3-ubyte.gz" in result.output
     assert "LeCun" in result.output and "https://" in result.output
+    spec = get_dataset("mnist").file("t10k-labels-idx1-ubyte.gz")
+    assert spec is not None and f"gunzip {spec.content_sha256}" in result.output
+    assert "a copy gzipped again is accepted" in result.output
 
 
 def test_unknown_dataset_is_one_line() -> None:

@@ -1,6 +1,7 @@
 """Import, status, load and verify over files written in the exact official formats."""
 
 import gzip
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 from practicum import data, settings
 from practicum.data import synthetic
 from practicum.data.errors import ChecksumError, DataError, FormatError, NotCachedError
+from practicum.data.hashing import sha256_gunzipped
 
 
 def test_mnist_like_files_are_refused_as_official_then_accepted_unverified(tmp_path: Path) -> None:
@@ -21,6 +23,27 @@ def test_mnist_like_files_are_refused_as_official_then_accepted_unverified(tmp_p
     assert train["y"].dtype == np.int64 and set(np.unique(train["y"])) <= set(range(10))
     states = {s.split: (s.state, s.items) for s in data.status("mnist")}
     assert states == {"train": ("cached (unverified)", 50), "test": ("cached (unverified)", 20)}
+
+
+def test_a_regzipped_official_copy_imports_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = synthetic.write_mnist_like(tmp_path / "mnist", n_train=30, n_test=10)
+    mnist = data.get("mnist")
+    files = tuple(  # the catalog as if these files' content were the official one
+        replace(f, content_sha256=sha256_gunzipped(folder / f.name)) for f in mnist.files
+    )
+    monkeypatch.setitem(data.CATALOG, "mnist", replace(mnist, files=files))
+    for path in folder.iterdir():  # compressed again by another tool: other bytes
+        path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()), 1, mtime=7))
+    assert data.import_files("mnist", [folder]) == ["test", "train"]
+    assert {s.state for s in data.status("mnist")} == {"cached"}
+    labels = folder / "t10k-labels-idx1-ubyte.gz"
+    raw = bytearray(gzip.decompress(labels.read_bytes()))
+    raw[-1] = (raw[-1] + 1) % 10  # one label changed: not the official content any more
+    labels.write_bytes(gzip.compress(bytes(raw)))
+    with pytest.raises(ChecksumError, match=r"t10k-labels-idx1-ubyte\.gz: sha256 mismatch"):
+        data.import_files("mnist", [folder])
 
 
 def test_truncated_idx_is_refused_with_one_line(tmp_path: Path) -> None:

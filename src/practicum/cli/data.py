@@ -45,8 +45,12 @@ def data_info(
         size = f"{f.size:,} bytes" if f.size else "size unknown"
         console.print(f"  [bold]{f.name}[/bold]  ({', '.join(f.splits) or 'all splits'}; {size})")
         console.print(f"    sha256 {f.sha256 or '(unknown: checked by format only)'}")
+        if f.content_sha256:
+            console.print(f"    gunzip {f.content_sha256}", highlight=False)
         for url in f.urls:
             console.print(f"    {url}", soft_wrap=True, highlight=False)
+    if any(f.content_sha256 for f in ds.files):
+        console.print("gunzip: sha256 of the decompressed file; a copy gzipped again is accepted")
     for fmt in ds.other_formats:
         console.print(f"also imports: {fmt}")
     for s in manage.status(name):

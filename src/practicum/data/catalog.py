@@ -8,8 +8,10 @@ without network access knows exactly what to fetch by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from practicum.data.errors import DataError
+from practicum.data.hashing import sha256_gunzipped
 
 
 @dataclass(frozen=True)
@@ -24,9 +26,24 @@ class SourceFile:
     """Splits this file provides (empty: it provides every split of the data set)."""
     repackaged_sha256: tuple[str, ...] = ()
     """Known byte-different copies of the same content (e.g. a Debian package's re-gzip)."""
+    content_sha256: str | None = None
+    """sha256 of a .gz file's decompressed bytes: gzip output differs between tools and
+    settings, so a copy re-compressed anywhere is still recognised by what it holds."""
 
     def accepts(self, digest: str) -> bool:
         return digest == self.sha256 or digest in self.repackaged_sha256
+
+    def accepts_file(self, path: Path, digest: str) -> bool:
+        """`accepts(digest)`, or failing that, the file decompresses to the official content.
+        Only a file that gunzips is read a second time."""
+        if self.accepts(digest):
+            return True
+        if self.content_sha256 is None:
+            return False
+        try:
+            return sha256_gunzipped(path) == self.content_sha256
+        except (OSError, EOFError):  # not gzip, or a truncated one
+            return False
 
 
 @dataclass(frozen=True)
@@ -78,6 +95,7 @@ def _idx_files(
     mirrors: tuple[str, ...],
     sums: dict[str, tuple[str | None, int | None]],
     repackaged: dict[str, str] | None = None,
+    contents: dict[str, str] | None = None,
 ) -> tuple[SourceFile, ...]:
     out = []
     for name, split in (
@@ -89,7 +107,18 @@ def _idx_files(
         sha, size = sums[name]
         again = (repackaged[name],) if repackaged and name in repackaged else ()
         urls = tuple(m + name for m in mirrors)
-        out.append(SourceFile(name, urls, sha, size, splits=(split,), repackaged_sha256=again))
+        content = (contents or {}).get(name)
+        out.append(
+            SourceFile(
+                name,
+                urls,
+                sha,
+                size,
+                splits=(split,),
+                repackaged_sha256=again,
+                content_sha256=content,
+            )
+        )
     return tuple(out)
 
 
@@ -136,6 +165,14 @@ MNIST_SUMS: dict[str, tuple[str | None, int | None]] = {
         4542,
     ),
 }
+# sha256 of the four MNIST files decompressed: the IDX bytes, whoever gzipped them. Hashed
+# from a re-gzipped copy of the official content (../shared/data/README.md gives the same).
+MNIST_CONTENT_SHA256 = {
+    "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
 FASHION_SUMS: dict[str, tuple[str | None, int | None]] = {
     "train-images-idx3-ubyte.gz": (
         "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
@@ -161,6 +198,13 @@ FASHION_DEBIAN_SHA256 = {
     "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
     "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
+}
+# The same for Fashion-MNIST, hashed from Debian's files (accepted by their own sums above).
+FASHION_CONTENT_SHA256 = {
+    "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
 }
 COCO_SUMS: dict[str, tuple[str | None, int | None]] = {
     "annotations_trainval2014.zip": (
@@ -223,6 +267,7 @@ DATASETS: tuple[Dataset, ...] = (
                 "http://yann.lecun.com/exdb/mnist/",
             ),
             MNIST_SUMS,
+            contents=MNIST_CONTENT_SHA256,
         ),
         license="Creative Commons Attribution-Share Alike 3.0",
         citation=_MNIST_CITATION,
@@ -238,6 +283,7 @@ DATASETS: tuple[Dataset, ...] = (
             ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
             FASHION_SUMS,
             FASHION_DEBIAN_SHA256,
+            FASHION_CONTENT_SHA256,
         ),
         license="MIT",
         citation=_FASHION_CITATION,

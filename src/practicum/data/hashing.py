@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 from collections.abc import Callable
@@ -24,4 +25,13 @@ def sha256_file(path: Path | str, progress: ByteProgress | None = None) -> str:
             if progress is not None:
                 done += len(chunk)
                 progress(done, total)
+    return digest.hexdigest()
+
+
+def sha256_gunzipped(path: Path | str) -> str:
+    """Hex sha256 of a gzip file's decompressed bytes, streamed in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with gzip.open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
     return digest.hexdigest()

@@ -36,10 +36,11 @@ class Imported:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def check(self, path: Path, official_name: str | None = None) -> Path:
-        """Verify sha256 where the catalog knows it, and record the file for the manifest."""
+        """Verify sha256 (of the file, or of its decompressed content) where the catalog knows
+        it, and record the file for the manifest."""
         spec = self.dataset.file(official_name or path.name)
         digest = sha256_file(path)
-        verified = spec is not None and spec.sha256 is not None and spec.accepts(digest)
+        verified = spec is not None and spec.sha256 is not None and spec.accepts_file(path, digest)
         if spec is not None and spec.sha256 is not None and not verified and self.verify:
             raise ChecksumError(path, spec.sha256, digest)
         self.verified &= verified
