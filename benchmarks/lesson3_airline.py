@@ -8,7 +8,8 @@
 years, next to SARIMA and seasonal naive on the same months: `lesson` forecasts 1954, 1955
 and 1956, each from the years before it (the lesson's split trains on 1949-1956; REFERENCE
 in lessons/lesson3/forecast.py was chosen there); `homework` forecasts 1955 to 1959 the
-same way, from the months the homework hands out (reference.HOMEWORK_CFG was chosen there). The default run scores the test months and prints a Markdown table for
+same way, from the months the homework hands out (reference.HOMEWORK_CFG was chosen
+there). The default run scores the test months and prints a Markdown table for
 BENCHMARKS.md, naming the machine, then the LSTM tutorial and the reference over seeds.
 Needs the data set: practicum data import airline-passengers airline-passengers.csv
 """
@@ -115,15 +116,14 @@ def verdict(one: float, many: float, sarima_one: float, sarima_many: float) -> s
         f"{'recursive' if reference.HOMEWORK_RECURSIVE else 'direct'}): {one:.1f} one step, "
         f"{many:.1f} over 1960; SARIMA {sarima_one:.1f} and {sarima_many:.1f}. "
     )
-    wins = [
-        name for name, won in (("one step", one < sarima_one), ("1960", many < sarima_many)) if won
-    ]
-    losses = [name for name in ("one step", "1960") if name not in wins]
-    if not losses:
+    beats = {"one step": one < sarima_one, "1960": many < sarima_many}
+    if all(beats.values()):
         return line + "The pure neural models beat SARIMA on both."
-    if not wins:
+    if not any(beats.values()):
         return line + "The pure neural models do not beat SARIMA."
-    return line + f"The pure neural models beat SARIMA on {wins[0]}, not on {losses[0]}."
+    won = next(test for test, beaten in beats.items() if beaten)
+    lost = next(test for test, beaten in beats.items() if not beaten)
+    return line + f"The pure neural models beat SARIMA on {won}, not on {lost}."
 
 
 def reference_scores(y: np.ndarray, seed: int) -> tuple[float, float]:

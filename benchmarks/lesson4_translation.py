@@ -79,10 +79,11 @@ def compare(minutes: float, seed: int) -> None:
     encoded = translate.encode_corpus(train["en"], train["ja"], sv, tv)
     sources = [sv.encode(s) for s in en]
     rows = []
+    transformer = ref.recipe_for(minutes)
     for kind, size, lr in (
         ("lstm", {"embed": 256, "hidden": 256}, 2e-3),
         ("attention", {"embed": 256, "hidden": 256}, 2e-3),
-        ("transformer", ref.recipe_for(minutes).size, ref.recipe_for(minutes).lr),
+        ("transformer", transformer.size, transformer.lr),
     ):
         seed_everything(seed)
         recipe = translate.Recipe(model=kind, size=size, lr=lr, eval_every_s=60 * minutes / 4)
